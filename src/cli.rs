@@ -1,0 +1,205 @@
+//! The command-line interface: argument parsing (clap) and one function per
+//! subcommand. Errors are reported as one clear line and a non-zero exit.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::Config;
+use crate::detector::classify;
+use crate::keyspec::{FirstChar, Kmax};
+use crate::oracle;
+use crate::profile::Profile;
+use crate::report;
+use crate::search::{self, brute};
+use crate::witness::{self, hex};
+
+#[derive(Parser)]
+#[command(name = "prefixproof", version, about = "Proves exactly when the BSON-vs-MessagePack length-prefix detector is safe")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Compute, prove and write the CSV reports for all 40 configurations.
+    Report {
+        /// Directory for bounds.csv and smallest_colliding_prefixes.csv.
+        #[arg(long, default_value = "reports")]
+        out_dir: PathBuf,
+        /// Hide progress bars.
+        #[arg(long)]
+        quiet: bool,
+        /// README whose generated results table to refresh (skipped if the
+        /// file or its markers are missing).
+        #[arg(long, default_value = "README.md")]
+        readme: PathBuf,
+    },
+    /// Prove the bound for one configuration.
+    Bound {
+        #[command(flatten)]
+        config: ConfigArgs,
+        /// Also run the full brute-force sweep and compare it with the walk.
+        #[arg(long)]
+        cross_check: bool,
+    },
+    /// Build and verify a colliding blob of an exact length.
+    Witness {
+        #[command(flatten)]
+        config: ConfigArgs,
+        /// Length of the blob; must be a colliding length.
+        #[arg(long)]
+        length: u64,
+        /// Where to write the blob.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Show the oracle's length set and the structure a prefix forces.
+    Explain {
+        /// The prefix as hex, e.g. 82a13000 (spaces and 0x allowed).
+        hex_prefix: String,
+        #[command(flatten)]
+        config: ConfigArgs,
+    },
+    /// Say how the detector classifies each file, and why.
+    Classify {
+        /// Files to classify.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+}
+
+#[derive(Args)]
+struct ConfigArgs {
+    /// Encoder profile: canonical, legacy, map32-header, map16-header, any-width.
+    #[arg(long, default_value = "canonical")]
+    profile: Profile,
+    /// First key character: alnum ([A-Za-z0-9_]) or ident ([A-Za-z_]).
+    #[arg(long, default_value = "alnum")]
+    first_char: FirstChar,
+    /// Largest key length: a number or "unbounded".
+    #[arg(long, default_value = "31")]
+    kmax: Kmax,
+}
+
+impl ConfigArgs {
+    fn config(&self) -> Config {
+        Config { profile: self.profile, first_char: self.first_char, kmax: self.kmax }
+    }
+}
+
+/// Run the tool; the binary's `main` calls this.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Report { out_dir, quiet, readme } => {
+            let start = Instant::now();
+            let rows = report::compute_all(&Config::all(), !quiet)?;
+            report::write(&out_dir, &rows)?;
+            if report::splice_readme(&readme, &report::markdown_table(&rows))? {
+                eprintln!("refreshed the results table in {}", readme.display());
+            }
+            eprintln!("wrote {} and {} in {:.1?}", out_dir.join(report::BOUNDS).display(), out_dir.join(report::PREFIXES).display(), start.elapsed());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bound { config, cross_check } => {
+            let c = config.config();
+            let row = report::compute(&c, true)?;
+            println!("configuration: {c}");
+            match row.bound {
+                Some(b) => {
+                    println!("bound: {b} (prefix {})", hex(&search::prefix_of(b)));
+                    println!("structure: {}", row.structure);
+                    println!("proof: the oracle rules out every length in [4, {b}); witness of {b} bytes verified");
+                }
+                None => println!("bound: none below 2^31 (the oracle rules out every length in [4, 2^31))"),
+            }
+            println!("colliding lengths below 2^31: {}", row.colliding.len());
+            if cross_check {
+                let pb = report::progress_bar(search::LIMIT - search::FIRST, "brute force", true);
+                let brute = brute::colliding_lengths(c.profile, &c.keys(), search::FIRST..search::LIMIT, Some(&pb));
+                pb.finish_and_clear();
+                if brute != row.colliding {
+                    bail!("brute force ({} lengths) and the walk ({} lengths) disagree", brute.len(), row.colliding.len());
+                }
+                println!("cross-check: brute force over [4, 2^31) agrees with the walk ({} lengths)", brute.len());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Witness { config, length, out } => {
+            let c = config.config();
+            let blob = witness::build_colliding(c.profile, &c.keys(), length)?;
+            witness::verify(c.profile, &c.keys(), &blob)?;
+            std::fs::write(&out, &blob).with_context(|| format!("writing {}", out.display()))?;
+            println!("wrote {} bytes to {} (prefix {}); rmpv decodes it, it conforms to {}, the detector says BSON", blob.len(), out.display(), hex(&blob[..4]), c.profile);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Explain { hex_prefix, config } => {
+            let c = config.config();
+            let prefix = parse_hex(&hex_prefix)?;
+            let a = oracle::answer(c.profile, c.keys(), &prefix);
+            println!("configuration: {c}");
+            println!("prefix: {} ({} bytes)", hex(&prefix), prefix.len());
+            for step in &a.steps {
+                println!("  {step}");
+            }
+            println!("state: {}", if a.summary.is_empty() { "nothing read yet".into() } else { a.summary.clone() });
+            println!("lengths of conforming documents with this prefix: {}", a.lengths);
+            if prefix.len() == 4 {
+                let own = u32::from_le_bytes(prefix[..4].try_into().unwrap()) as u128;
+                let verdict = if prefix[3] >= 0x80 {
+                    "negative as int32: never equal to a length".to_string()
+                } else if a.lengths.contains(own) {
+                    format!("{own} is in the set: a {own}-byte document with this prefix is misread as BSON")
+                } else {
+                    format!("{own} is not in the set: no document is misread with this prefix")
+                };
+                println!("as a length prefix: {verdict}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Classify { files } => {
+            let mut failed = false;
+            for f in files {
+                match std::fs::read(&f) {
+                    Ok(blob) => {
+                        let c = classify(&blob);
+                        println!("{}: {} ({})", f.display(), c.format, c.reason);
+                    }
+                    Err(e) => {
+                        eprintln!("error: {}: {e}", f.display());
+                        failed = true;
+                    }
+                }
+            }
+            Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+        }
+    }
+}
+
+/// Parse a hex prefix, allowing spaces, underscores and `0x`.
+fn parse_hex(s: &str) -> Result<Vec<u8>> {
+    let cleaned: String = s.trim().trim_start_matches("0x").chars().filter(|c| !c.is_whitespace() && *c != '_').collect();
+    if cleaned.len() % 2 != 0 {
+        bail!("hex prefix {s:?} has an odd number of digits");
+    }
+    (0..cleaned.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&cleaned[i..i + 2], 16).with_context(|| format!("{:?} is not hex", &cleaned[i..i + 2])))
+        .collect()
+}
+

@@ -1,0 +1,176 @@
+//! Sets of document lengths: finite unions of inclusive ranges, where a
+//! range may be unbounded above.
+//!
+//! The oracle's answer for a prefix is such a set. Lengths are `u128` so
+//! that sums of many maximal headers and keys never overflow; `INF` stands
+//! for "no upper bound".
+
+use std::fmt;
+
+/// Marks an unbounded upper end.
+pub const INF: u128 = u128::MAX;
+
+/// A set of lengths: sorted, disjoint, non-adjacent inclusive ranges.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct LengthSet {
+    ranges: Vec<(u128, u128)>,
+}
+
+impl LengthSet {
+    pub fn empty() -> Self {
+        LengthSet { ranges: Vec::new() }
+    }
+
+    pub fn single(n: u128) -> Self {
+        Self::range(n, n)
+    }
+
+    /// `lo..=hi` (empty if `lo > hi`).
+    pub fn range(lo: u128, hi: u128) -> Self {
+        if lo > hi {
+            Self::empty()
+        } else {
+            LengthSet { ranges: vec![(lo, hi)] }
+        }
+    }
+
+    /// `lo..` without upper bound.
+    pub fn at_least(lo: u128) -> Self {
+        Self::range(lo, INF)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ranges.is_empty()
+    }
+
+    pub fn ranges(&self) -> &[(u128, u128)] {
+        &self.ranges
+    }
+
+    pub fn min(&self) -> Option<u128> {
+        self.ranges.first().map(|r| r.0)
+    }
+
+    /// The largest member, `Some(INF)` if unbounded.
+    pub fn max(&self) -> Option<u128> {
+        self.ranges.last().map(|r| r.1)
+    }
+
+    pub fn contains(&self, n: u128) -> bool {
+        // Sets here have a handful of ranges; a linear scan is fastest.
+        self.ranges.iter().any(|&(lo, hi)| lo <= n && n <= hi)
+    }
+
+    /// The union of two sets.
+    pub fn union(&self, other: &LengthSet) -> LengthSet {
+        let mut all: Vec<(u128, u128)> = self.ranges.iter().chain(&other.ranges).copied().collect();
+        all.sort_unstable();
+        let mut out: Vec<(u128, u128)> = Vec::with_capacity(all.len());
+        for (lo, hi) in all {
+            match out.last_mut() {
+                Some(last) if lo <= last.1.saturating_add(1) => last.1 = last.1.max(hi),
+                _ => out.push((lo, hi)),
+            }
+        }
+        LengthSet { ranges: out }
+    }
+
+    /// Every member plus `k`.
+    pub fn shift(&self, k: u128) -> LengthSet {
+        LengthSet {
+            ranges: self
+                .ranges
+                .iter()
+                .map(|&(lo, hi)| (lo.saturating_add(k), if hi == INF { INF } else { hi.saturating_add(k) }))
+                .collect(),
+        }
+    }
+
+    /// The Minkowski sum `{a + b : a in self, b in other}`.
+    pub fn plus(&self, other: &LengthSet) -> LengthSet {
+        // Fast paths for the shapes the oracle produces on every call.
+        match (self.ranges.as_slice(), other.ranges.as_slice()) {
+            ([], _) | (_, []) => return LengthSet::empty(),
+            (_, [(0, 0)]) => return self.clone(),
+            ([(0, 0)], _) => return other.clone(),
+            ([(a, _), ..], [(b, INF)]) | ([(a, INF)], [(b, _), ..]) => {
+                return LengthSet::at_least(a.saturating_add(*b))
+            }
+            _ => {}
+        }
+        let mut out = LengthSet::empty();
+        for &(alo, ahi) in &self.ranges {
+            for &(blo, bhi) in &other.ranges {
+                let hi = if ahi == INF || bhi == INF { INF } else { ahi.saturating_add(bhi) };
+                out = out.union(&LengthSet::range(alo.saturating_add(blo), hi));
+            }
+        }
+        out
+    }
+}
+
+impl fmt::Display for LengthSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.ranges.is_empty() {
+            return f.write_str("{}");
+        }
+        for (i, &(lo, hi)) in self.ranges.iter().enumerate() {
+            if i > 0 {
+                f.write_str(" ∪ ")?;
+            }
+            match (lo, hi) {
+                (lo, INF) => write!(f, "[{lo}, ∞)")?,
+                (lo, hi) if lo == hi => write!(f, "{{{lo}}}")?,
+                (lo, hi) => write!(f, "[{lo}, {hi}]")?,
+            }
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for LengthSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Membership of small sets, checked against explicit bit vectors.
+    fn members(s: &LengthSet, upto: u128) -> Vec<u128> {
+        (0..upto).filter(|n| s.contains(*n)).collect()
+    }
+
+    #[test]
+    fn union_and_plus_agree_with_pointwise_definitions() {
+        let a = LengthSet::range(2, 4).union(&LengthSet::single(9));
+        let b = LengthSet::single(0).union(&LengthSet::range(5, 6));
+        let sum = a.plus(&b);
+        let mut expected = vec![];
+        for x in members(&a, 40) {
+            for y in members(&b, 40) {
+                expected.push(x + y);
+            }
+        }
+        expected.sort();
+        expected.dedup();
+        assert_eq!(members(&sum, 40), expected);
+        let u = a.union(&b);
+        let mut ue: Vec<u128> = members(&a, 40).into_iter().chain(members(&b, 40)).collect();
+        ue.sort();
+        ue.dedup();
+        assert_eq!(members(&u, 40), ue);
+    }
+
+    #[test]
+    fn adjacent_ranges_merge_and_rays_absorb() {
+        let s = LengthSet::range(1, 3).union(&LengthSet::range(4, 5));
+        assert_eq!(s.ranges(), &[(1, 5)]);
+        let r = LengthSet::single(7).plus(&LengthSet::at_least(3));
+        assert_eq!(r.ranges(), &[(10, INF)]);
+        assert_eq!(r.to_string(), "[10, ∞)");
+        assert!(LengthSet::empty().plus(&r).is_empty());
+    }
+}

@@ -1,0 +1,189 @@
+//! The CSV reports: every number in them is computed here, at generation
+//! time, and every row is proved before it is written.
+//!
+//! For each configuration: the walk lists every colliding length; the
+//! brute-force oracle sweep confirms that the smallest of them is the
+//! first length in `[4, 2^31)` it cannot rule out (for "none", that it
+//! rules out the whole range); and a witness blob is built and verified
+//! for each of the smallest colliding lengths listed.
+
+use std::path::Path;
+
+use anyhow::{bail, ensure, Context, Result};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rayon::prelude::*;
+
+use crate::config::Config;
+use crate::oracle;
+use crate::search::{brute, prefix_of, walk, FIRST, LIMIT};
+use crate::witness::{self, hex};
+
+pub const BOUNDS: &str = "bounds.csv";
+pub const PREFIXES: &str = "smallest_colliding_prefixes.csv";
+/// How many of the smallest colliding lengths each configuration lists.
+pub const RANKS: usize = 20;
+
+/// The proved result for one configuration.
+pub struct Row {
+    pub config: Config,
+    /// The smallest colliding length, if any below 2^31.
+    pub bound: Option<u64>,
+    /// What the prefix at the bound forces (empty for none).
+    pub structure: String,
+    /// Every colliding length below 2^31, sorted.
+    pub colliding: Vec<u32>,
+}
+
+/// A progress bar on stderr (hidden when `show` is false or stderr is not
+/// a terminal).
+pub fn progress_bar(len: u64, what: &str, show: bool) -> ProgressBar {
+    let target = if show { ProgressDrawTarget::stderr() } else { ProgressDrawTarget::hidden() };
+    let pb = ProgressBar::with_draw_target(Some(len), target);
+    pb.set_style(
+        ProgressStyle::with_template("{msg:>28} [{bar:30}] {percent:>3}% {per_sec} eta {eta}")
+            .expect("static template")
+            .progress_chars("=> "),
+    );
+    pb.set_message(what.to_string());
+    pb
+}
+
+/// What the oracle says the four-byte prefix of `len` forces.
+pub fn structure_of(config: &Config, len: u64) -> String {
+    let a = oracle::answer(config.profile, config.keys(), &prefix_of(len));
+    let mut parts = a.steps;
+    parts.push(format!("then: {}", a.summary));
+    parts.join(" | ")
+}
+
+/// Compute and prove one configuration.
+pub fn compute(config: &Config, show_progress: bool) -> Result<Row> {
+    let keys = config.keys();
+    let colliding = walk::colliding_lengths(config.profile, &keys);
+    let bound = colliding.first().map(|b| *b as u64);
+    // The oracle, asked about every length below the walk's bound (and the
+    // bound itself), must find the same first collision.
+    let end = bound.map_or(LIMIT, |b| b + 1);
+    let pb = progress_bar(end - FIRST, &format!("proving {}", short(config)), show_progress);
+    let by_oracle = brute::first_colliding(config.profile, &keys, FIRST..end);
+    pb.finish_and_clear();
+    ensure!(
+        by_oracle == bound,
+        "{config}: the oracle's first collision {by_oracle:?} differs from the walk's {bound:?}"
+    );
+    for &len in colliding.iter().take(RANKS) {
+        let blob = witness::build_colliding(config.profile, &keys, len as u64)
+            .with_context(|| format!("{config}: building the witness of length {len}"))?;
+        witness::verify(config.profile, &keys, &blob).with_context(|| format!("{config}: witness of length {len}"))?;
+    }
+    let structure = bound.map(|b| structure_of(config, b)).unwrap_or_default();
+    Ok(Row { config: *config, bound, structure, colliding })
+}
+
+/// Compute every configuration (in parallel), with an overall progress bar.
+pub fn compute_all(configs: &[Config], show_progress: bool) -> Result<Vec<Row>> {
+    let overall = progress_bar(configs.len() as u64, "configurations proved", show_progress);
+    let rows: Result<Vec<Row>> = configs
+        .par_iter()
+        .map(|c| {
+            let row = compute(c, false);
+            overall.inc(1);
+            row
+        })
+        .collect();
+    overall.finish_and_clear();
+    rows
+}
+
+fn short(c: &Config) -> String {
+    format!("{}/{}/{}", c.profile, c.first_char, c.kmax)
+}
+
+/// Write both CSV files into `dir`.
+pub fn write(dir: &Path, rows: &[Row]) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let mut bounds = csv::Writer::from_path(dir.join(BOUNDS)).with_context(|| format!("writing {}", dir.join(BOUNDS).display()))?;
+    bounds.write_record([
+        "profile",
+        "first_char",
+        "kmax",
+        "bound",
+        "prefix_hex",
+        "structure",
+        "colliding_lengths_below_2_31",
+        "blog_claim",
+    ])?;
+    let mut prefixes = csv::Writer::from_path(dir.join(PREFIXES))?;
+    prefixes.write_record(["profile", "first_char", "kmax", "rank", "length", "prefix_hex", "structure"])?;
+    for r in rows {
+        let c = &r.config;
+        let (profile, first, kmax) = (c.profile.to_string(), c.first_char.to_string(), c.kmax.to_string());
+        bounds.write_record([
+            profile.clone(),
+            first.clone(),
+            kmax.clone(),
+            r.bound.map_or("none".into(), |b| b.to_string()),
+            r.bound.map_or(String::new(), |b| hex(&prefix_of(b))),
+            r.structure.clone(),
+            r.colliding.len().to_string(),
+            c.blog_claim().to_string(),
+        ])?;
+        for (rank, &len) in r.colliding.iter().take(RANKS).enumerate() {
+            prefixes.write_record([
+                profile.clone(),
+                first.clone(),
+                kmax.clone(),
+                (rank + 1).to_string(),
+                len.to_string(),
+                hex(&prefix_of(len as u64)),
+                structure_of(c, len as u64),
+            ])?;
+        }
+    }
+    bounds.flush()?;
+    prefixes.flush()?;
+    if rows.is_empty() {
+        bail!("no configurations to report");
+    }
+    Ok(())
+}
+
+/// Marks the generated results table in the README.
+pub const README_START: &str = "<!-- results:start (generated by `prefixproof report`; do not edit) -->";
+pub const README_END: &str = "<!-- results:end -->";
+
+/// The bounds as a Markdown table, for the README.
+pub fn markdown_table(rows: &[Row]) -> String {
+    let mut s = String::from(
+        "| profile | first char | kmax | bound | prefix | colliding lengths < 2^31 | post's claim |\n|---|---|---|---:|---|---:|---:|\n",
+    );
+    for r in rows {
+        let c = &r.config;
+        s.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} | {} |\n",
+            c.profile,
+            c.first_char,
+            c.kmax,
+            r.bound.map_or("none".into(), |b| b.to_string()),
+            r.bound.map_or(String::new(), |b| format!("`{}`", hex(&prefix_of(b)))),
+            r.colliding.len(),
+            c.blog_claim()
+        ));
+    }
+    s
+}
+
+/// Replace the text between the README markers with `table`. Returns
+/// `false` (and leaves the file alone) if the file or markers are missing.
+pub fn splice_readme(path: &Path, table: &str) -> Result<bool> {
+    let Ok(text) = std::fs::read_to_string(path) else { return Ok(false) };
+    let (Some(a), Some(b)) = (text.find(README_START), text.find(README_END)) else { return Ok(false) };
+    if b < a {
+        return Ok(false);
+    }
+    let new = format!("{}{README_START}\n{table}{}", &text[..a], &text[b..]);
+    if new != text {
+        std::fs::write(path, new).with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(true)
+}

@@ -1,0 +1,521 @@
+//! The structural walk: enumerate the prefix space from the grammar's side.
+//!
+//! Instead of parsing each candidate prefix, the walk *generates* bytes: a
+//! state is a stack of grammar items still to be written (the top-level
+//! map, a value, the remaining entries of a map, a key body, a header's
+//! length bytes, ...), and each item lists the bytes it may emit next and
+//! the items that replace it. The walk extends prefixes byte by byte from
+//! the empty state and prunes a branch as soon as no length `L < 2^31`
+//! with the bytes so far as its low bytes can be reached, using a lower
+//! bound on what the items still need. After four bytes the length `L` is
+//! fixed and the walk decides membership exactly: it keeps generating
+//! header bytes until every length and count is known, then adds up the
+//! cheapest completion (unbounded when some value is still free).
+//!
+//! None of this uses the oracle; only the profile's header table, key
+//! counting and the UTF-8 automaton are shared.
+
+use crate::keyspec::KeySpec;
+use crate::profile::{IntFormat, Kind, Profile, Width};
+use crate::utf8::Utf8State;
+
+use super::{FIRST, LIMIT};
+
+/// A grammar item still to be written.
+#[derive(Clone, Debug)]
+enum Item {
+    /// The top-level map, marker not yet written.
+    RootMap,
+    /// Any value, marker not yet written.
+    Value,
+    /// The remaining `n` elements of an array.
+    Elements(u64),
+    /// The remaining `n` entries of a map whose finished keys are `keys`.
+    Entries { n: u64, keys: Vec<Vec<u8>> },
+    /// Length bytes of a key's str header.
+    KeyHeader { width: Width, got: u8, acc: u64 },
+    /// A key of `len` bytes, `bytes` written so far.
+    KeyBody { len: u64, bytes: Vec<u8> },
+    /// Length bytes of a value's (or the root map's) header.
+    Header { kind: Kind, width: Width, got: u8, acc: u64 },
+    /// Integer payload bytes.
+    IntPayload { format: IntFormat, got: u8, acc: u64 },
+    /// `n` bytes of anything (float payload, bin body).
+    Raw(u64),
+    /// `n` bytes of a str value body.
+    Text { n: u64, utf8: Utf8State },
+}
+
+type Stack = Vec<Item>;
+
+/// The walk for one profile and key specification.
+pub struct Walk<'a> {
+    profile: Profile,
+    keys: &'a KeySpec,
+}
+
+/// Every colliding length in `[4, 2^31)`, sorted, found by the walk.
+pub fn colliding_lengths(profile: Profile, keys: &KeySpec) -> Vec<u32> {
+    let w = Walk { profile, keys };
+    let mut out = Vec::new();
+    w.extend(&vec![Item::RootMap], 0, 0, &mut out);
+    out.sort_unstable();
+    out
+}
+
+impl Walk<'_> {
+    fn extend(&self, stack: &Stack, depth: u32, low: u64, out: &mut Vec<u32>) {
+        if depth == 4 {
+            if low >= FIRST && self.reaches(stack, 4, low) {
+                out.push(low as u32);
+            }
+            return;
+        }
+        // L < 2^31 caps the byte at this depth (only the top byte is capped).
+        let max_byte = ((LIMIT - 1) >> (8 * depth)).min(255) as u8;
+        for (b, child) in self.children(stack, max_byte) {
+            let low = low | (b as u64) << (8 * depth);
+            let Some(need) = self.lower_bound(&child) else { continue };
+            // Smallest L with these low bytes that is at least what the
+            // child still needs; prune if it is not below 2^31.
+            let modulus = 1u64 << (8 * (depth + 1));
+            let at_least = (FIRST as u128).max(depth as u128 + 1 + need);
+            let candidate = if at_least <= low as u128 {
+                low as u128
+            } else {
+                let steps = (at_least - low as u128).div_ceil(modulus as u128);
+                low as u128 + steps * modulus as u128
+            };
+            if candidate < LIMIT as u128 {
+                self.extend(&child, depth + 1, low, out);
+            }
+        }
+    }
+
+    /// Whether some document that continues the `written` bytes generated
+    /// into `stack` has exactly `len` bytes.
+    fn reaches(&self, stack: &Stack, written: u64, len: u64) -> bool {
+        let Some(need) = self.lower_bound(stack) else { return false };
+        if written as u128 + need > len as u128 {
+            return false;
+        }
+        if let Some(top) = stack.last() {
+            if matches!(top, Item::Header { .. } | Item::KeyHeader { .. }) {
+                // Generate the header's remaining bytes: each choice fixes
+                // more of the length, and lengths only grow with the byte,
+                // so stop at the first child that needs too much.
+                for (_, child) in self.children(stack, 255) {
+                    match self.lower_bound(&child) {
+                        Some(need) if written as u128 + 1 + need > len as u128 => {
+                            if self.header_bytes_increase(top) {
+                                break;
+                            }
+                        }
+                        None => {}
+                        Some(_) => {
+                            if self.reaches(&child, written + 1, len) {
+                                return true;
+                            }
+                        }
+                    }
+                }
+                return false;
+            }
+        }
+        let Some((min, unbounded)) = self.exact_min(stack) else { return false };
+        let total = written as u128 + min;
+        if unbounded {
+            total <= len as u128
+        } else {
+            total == len as u128
+        }
+    }
+
+    /// Generating a larger header byte never lowers what the rest needs.
+    fn header_bytes_increase(&self, _top: &Item) -> bool {
+        true
+    }
+
+    /// Cheapest encoded size of `n` entries with keys not in `keys` and
+    /// not `extra` (a key length already claimed), one byte per value.
+    fn entries_min(&self, n: u64, keys: &[Vec<u8>], extra: Option<u64>) -> Option<u128> {
+        let mut taken: Vec<(u64, u64)> = Vec::new();
+        for len in keys.iter().map(|k| k.len() as u64).chain(extra) {
+            match taken.iter_mut().find(|t| t.0 == len) {
+                Some(t) => t.1 += 1,
+                None => taken.push((len, 1)),
+            }
+        }
+        Some(self.keys.cheapest_keys_size(self.profile, n, &taken)? + n as u128)
+    }
+
+    /// Cheapest body of a map or array with `n` entries or elements.
+    fn body_min(&self, kind: Kind, n: u64) -> Option<u128> {
+        match kind {
+            Kind::Map => self.entries_min(n, &[], None),
+            Kind::Array => Some(n as u128),
+            Kind::Str | Kind::Bin => Some(n as u128),
+        }
+    }
+
+    /// The range of lengths a header may still take.
+    fn header_range(&self, kind: Kind, width: Width, got: u8, acc: u64, key: bool) -> Option<(u64, u64)> {
+        let allowed = self.profile.len_range(kind, width)?;
+        let left = 8 * (width.length_bytes() - got) as u32;
+        let (mut lo, mut hi) = (acc << left, (acc << left) | ((1u64 << left) - 1));
+        lo = lo.max(*allowed.start());
+        hi = hi.min(*allowed.end());
+        if key {
+            lo = lo.max(self.keys.min_len);
+            hi = hi.min(self.keys.max_len);
+        }
+        (lo <= hi).then_some((lo, hi))
+    }
+
+    /// A lower bound on the bytes `stack` still needs; `None` if some item
+    /// can never be finished.
+    fn lower_bound(&self, stack: &Stack) -> Option<u128> {
+        let mut total: u128 = 0;
+        for item in stack {
+            total += match item {
+                Item::RootMap => {
+                    let mut best: Option<u128> = None;
+                    for width in Width::ALL {
+                        if let Some(r) = self.profile.len_range(Kind::Map, width) {
+                            let n = *r.start();
+                            let body = if n == 0 { Some(0) } else { self.body_min(Kind::Map, n) };
+                            if let Some(b) = body {
+                                let c = width.header_size() as u128 + b;
+                                best = Some(best.map_or(c, |x: u128| x.min(c)));
+                            }
+                        }
+                    }
+                    best?
+                }
+                Item::Value => 1,
+                Item::Elements(n) => *n as u128,
+                Item::Entries { n, keys } => self.entries_min(*n, keys, None)?,
+                Item::KeyHeader { width, got, acc } => {
+                    let (lo, _) = self.header_range(Kind::Str, *width, *got, *acc, true)?;
+                    (width.length_bytes() - got) as u128 + lo as u128 + 1
+                }
+                Item::KeyBody { len, bytes } => (len - bytes.len() as u64) as u128 + 1,
+                Item::Header { kind, width, got, acc } => {
+                    let (lo, _) = self.header_range(*kind, *width, *got, *acc, false)?;
+                    let body = if lo == 0 { 0 } else { self.body_min(*kind, lo)? };
+                    (width.length_bytes() - got) as u128 + body
+                }
+                Item::IntPayload { format, got, .. } => (format.payload_bytes() - got) as u128,
+                Item::Raw(n) => *n as u128,
+                Item::Text { n, .. } => *n as u128,
+            };
+        }
+        Some(total)
+    }
+
+    /// The exact smallest number of bytes `stack` still needs when every
+    /// header is complete, and whether there is no upper bound (some value
+    /// is still free). `None` if it cannot be finished.
+    fn exact_min(&self, stack: &Stack) -> Option<(u128, bool)> {
+        let mut total: u128 = 0;
+        let mut unbounded = false;
+        for (i, item) in stack.iter().enumerate() {
+            // A key being written claims one key of its length from the
+            // map's remaining entries, which sit just below it.
+            let claimed = match stack.get(i + 1) {
+                Some(Item::KeyBody { len, .. }) => Some(*len),
+                _ => None,
+            };
+            total += match item {
+                Item::Value => {
+                    unbounded = true;
+                    1
+                }
+                Item::Elements(n) => {
+                    unbounded |= *n > 0;
+                    *n as u128
+                }
+                Item::Entries { n, keys } => {
+                    unbounded |= *n > 0;
+                    self.entries_min(*n, keys, claimed)?
+                }
+                Item::KeyBody { len, bytes } => {
+                    let Some(Item::Entries { keys, .. }) = i.checked_sub(1).map(|j| &stack[j]) else {
+                        return None;
+                    };
+                    let clashes = keys.iter().filter(|k| k.len() as u64 == *len && k.starts_with(bytes)).count();
+                    if self.keys.completions(*len, bytes.len() as u64) <= clashes as u128 {
+                        return None;
+                    }
+                    unbounded = true;
+                    (len - bytes.len() as u64) as u128 + 1
+                }
+                Item::IntPayload { format, got, acc } => {
+                    if !int_payload_possible(self.profile, *format, *got, *acc) {
+                        return None;
+                    }
+                    (format.payload_bytes() - got) as u128
+                }
+                Item::Raw(n) => *n as u128,
+                Item::Text { n, utf8 } => {
+                    if utf8.pending() as u64 > *n {
+                        return None;
+                    }
+                    *n as u128
+                }
+                Item::RootMap | Item::Header { .. } | Item::KeyHeader { .. } => {
+                    // Only reached for a state that was never extended.
+                    return self.lower_bound(&vec![item.clone()]).map(|m| (m, true)).filter(|_| false);
+                }
+            };
+        }
+        Some((total, unbounded))
+    }
+
+    /// Every byte up to `max_byte` the top item may emit next, with the
+    /// resulting stack.
+    fn children(&self, stack: &Stack, max_byte: u8) -> Vec<(u8, Stack)> {
+        let Some(top) = stack.last() else { return Vec::new() };
+        let below = &stack[..stack.len() - 1];
+        let mut out = Vec::new();
+        let with = |items: Vec<Item>| -> Stack {
+            let mut s = below.to_vec();
+            s.extend(items);
+            s
+        };
+        match top {
+            Item::RootMap => {
+                for b in 0..=max_byte {
+                    if let Some(items) = self.map_marker(b) {
+                        out.push((b, self.finish(with(items))));
+                    }
+                }
+            }
+            Item::Value => {
+                for b in 0..=max_byte {
+                    if let Some(items) = self.value_marker(b) {
+                        out.push((b, self.finish(with(items))));
+                    }
+                }
+            }
+            Item::Elements(n) => {
+                // Start the next element: it is a value, then n-1 more.
+                let mut s = below.to_vec();
+                s.push(Item::Elements(n - 1));
+                s.push(Item::Value);
+                return self.children(&s, max_byte);
+            }
+            Item::Entries { n, keys } => {
+                if *n == 0 {
+                    return Vec::new();
+                }
+                let rest = Item::Entries { n: n - 1, keys: keys.clone() };
+                for b in 0..=max_byte {
+                    let key = match b {
+                        0xa0..=0xbf => {
+                            let len = (b & 0x1f) as u64;
+                            if !self.profile.allows(Kind::Str, Width::Fix, len) || !self.keys.allows_len(len) {
+                                continue;
+                            }
+                            Item::KeyBody { len, bytes: Vec::new() }
+                        }
+                        0xd9 | 0xda | 0xdb => {
+                            let width = [Width::W8, Width::W16, Width::W32][(b - 0xd9) as usize];
+                            if self.header_range(Kind::Str, width, 0, 0, true).is_none() {
+                                continue;
+                            }
+                            Item::KeyHeader { width, got: 0, acc: 0 }
+                        }
+                        _ => continue,
+                    };
+                    out.push((b, with(vec![rest.clone(), key])));
+                }
+            }
+            Item::KeyHeader { width, got, acc } => {
+                for b in 0..=max_byte {
+                    let (got, acc) = (got + 1, (acc << 8) | b as u64);
+                    if got == width.length_bytes() {
+                        if self.profile.allows(Kind::Str, *width, acc) && self.keys.allows_len(acc) {
+                            out.push((b, with(vec![Item::KeyBody { len: acc, bytes: Vec::new() }])));
+                        }
+                    } else if self.header_range(Kind::Str, *width, got, acc, true).is_some() {
+                        out.push((b, with(vec![Item::KeyHeader { width: *width, got, acc }])));
+                    }
+                }
+            }
+            Item::KeyBody { len, bytes } => {
+                let pos = bytes.len() as u64;
+                for b in 0..=max_byte.min(127) {
+                    if !self.keys.allows_byte(pos, b) {
+                        continue;
+                    }
+                    let mut key = bytes.clone();
+                    key.push(b);
+                    if key.len() as u64 == *len {
+                        let mut s = below.to_vec();
+                        let Some(Item::Entries { keys, .. }) = s.last_mut() else { continue };
+                        if keys.contains(&key) {
+                            continue;
+                        }
+                        keys.push(key);
+                        s.push(Item::Value);
+                        out.push((b, s));
+                    } else {
+                        out.push((b, with(vec![Item::KeyBody { len: *len, bytes: key }])));
+                    }
+                }
+            }
+            Item::Header { kind, width, got, acc } => {
+                for b in 0..=max_byte {
+                    let (got, acc) = (got + 1, (acc << 8) | b as u64);
+                    if got == width.length_bytes() {
+                        if self.profile.allows(*kind, *width, acc) {
+                            out.push((b, self.finish(with(self.body(*kind, acc)))));
+                        }
+                    } else if self.header_range(*kind, *width, got, acc, false).is_some() {
+                        out.push((b, with(vec![Item::Header { kind: *kind, width: *width, got, acc }])));
+                    }
+                }
+            }
+            Item::IntPayload { format, got, acc } => {
+                for b in 0..=max_byte {
+                    let (got, acc) = (got + 1, (acc << 8) | b as u64);
+                    if !int_payload_possible(self.profile, *format, got, acc) {
+                        continue;
+                    }
+                    if got == format.payload_bytes() {
+                        out.push((b, self.finish(below.to_vec())));
+                    } else {
+                        out.push((b, with(vec![Item::IntPayload { format: *format, got, acc }])));
+                    }
+                }
+            }
+            Item::Raw(n) => {
+                for b in 0..=max_byte {
+                    out.push((b, self.finish(with(if *n > 1 { vec![Item::Raw(n - 1)] } else { vec![] }))));
+                }
+            }
+            Item::Text { n, utf8 } => {
+                for b in 0..=max_byte {
+                    let mut u = *utf8;
+                    if !u.feed(b) || u.pending() as u64 > n - 1 {
+                        continue;
+                    }
+                    let rest = if *n > 1 { vec![Item::Text { n: n - 1, utf8: u }] } else { vec![] };
+                    out.push((b, self.finish(with(rest))));
+                }
+            }
+        }
+        out
+    }
+
+    /// Items for a container or string body of `n` (nothing if empty).
+    fn body(&self, kind: Kind, n: u64) -> Vec<Item> {
+        match (kind, n) {
+            (_, 0) => vec![],
+            (Kind::Str, n) => vec![Item::Text { n, utf8: Utf8State::default() }],
+            (Kind::Bin, n) => vec![Item::Raw(n)],
+            (Kind::Array, n) => vec![Item::Elements(n)],
+            (Kind::Map, n) => vec![Item::Entries { n, keys: Vec::new() }],
+        }
+    }
+
+    /// Drop containers that a just-finished value completed.
+    fn finish(&self, mut s: Stack) -> Stack {
+        while matches!(s.last(), Some(Item::Elements(0)) | Some(Item::Entries { n: 0, .. })) {
+            s.pop();
+        }
+        s
+    }
+
+    /// Items that follow a top-level map marker, if the profile writes it.
+    fn map_marker(&self, b: u8) -> Option<Vec<Item>> {
+        match b {
+            0x80..=0x8f => {
+                let n = (b & 0x0f) as u64;
+                self.profile.allows(Kind::Map, Width::Fix, n).then(|| self.body(Kind::Map, n))
+            }
+            0xde | 0xdf => {
+                let width = if b == 0xde { Width::W16 } else { Width::W32 };
+                self.profile.len_range(Kind::Map, width)?;
+                Some(vec![Item::Header { kind: Kind::Map, width, got: 0, acc: 0 }])
+            }
+            _ => None,
+        }
+    }
+
+    /// Items that follow a value marker, if the profile writes it.
+    fn value_marker(&self, b: u8) -> Option<Vec<Item>> {
+        let fixed_int = |format: IntFormat, v: i128| self.profile.allows_int(format, v).then(Vec::new);
+        let header = |kind: Kind, width: Width| {
+            self.profile.len_range(kind, width)?;
+            Some(vec![Item::Header { kind, width, got: 0, acc: 0 }])
+        };
+        let fix = |kind: Kind, n: u64| self.profile.allows(kind, Width::Fix, n).then(|| self.body(kind, n));
+        match b {
+            0x00..=0x7f => fixed_int(IntFormat::PosFixint, b as i128),
+            0xe0..=0xff => fixed_int(IntFormat::NegFixint, b as i8 as i128),
+            0xc0 | 0xc2 | 0xc3 => Some(vec![]),
+            0xca => Some(vec![Item::Raw(4)]),
+            0xcb => Some(vec![Item::Raw(8)]),
+            0xcc..=0xd3 => {
+                let format = [
+                    IntFormat::U8,
+                    IntFormat::U16,
+                    IntFormat::U32,
+                    IntFormat::U64,
+                    IntFormat::I8,
+                    IntFormat::I16,
+                    IntFormat::I32,
+                    IntFormat::I64,
+                ][(b - 0xcc) as usize];
+                Some(vec![Item::IntPayload { format, got: 0, acc: 0 }])
+            }
+            0xa0..=0xbf => fix(Kind::Str, (b & 0x1f) as u64),
+            0x90..=0x9f => fix(Kind::Array, (b & 0x0f) as u64),
+            0x80..=0x8f => fix(Kind::Map, (b & 0x0f) as u64),
+            0xd9 => header(Kind::Str, Width::W8),
+            0xda => header(Kind::Str, Width::W16),
+            0xdb => header(Kind::Str, Width::W32),
+            0xc4 => header(Kind::Bin, Width::W8),
+            0xc5 => header(Kind::Bin, Width::W16),
+            0xc6 => header(Kind::Bin, Width::W32),
+            0xdc => header(Kind::Array, Width::W16),
+            0xdd => header(Kind::Array, Width::W32),
+            0xde => header(Kind::Map, Width::W16),
+            0xdf => header(Kind::Map, Width::W32),
+            _ => None,
+        }
+    }
+}
+
+/// Whether some full payload of `format` starting with the `got` bytes in
+/// `acc` is a value the profile writes with it (checked by trying the
+/// smallest and largest completions against the allowed interval, which
+/// is enough because both sets are intervals of the signed line once the
+/// sign is known).
+fn int_payload_possible(profile: Profile, format: IntFormat, got: u8, acc: u64) -> bool {
+    let total_bits = 8 * format.payload_bytes() as u32;
+    let rem_bits = 8 * (format.payload_bytes() - got) as u32;
+    let lo = (acc as u128) << rem_bits;
+    let hi = lo | ((1u128 << rem_bits) - 1);
+    let to_signed = |u: u128| -> i128 {
+        if format.is_signed() && u >> (total_bits - 1) == 1 {
+            u as i128 - (1i128 << total_bits)
+        } else {
+            u as i128
+        }
+    };
+    let allowed = profile.int_range(format);
+    // Split the payload interval where the sign bit flips.
+    let pieces: Vec<(u128, u128)> = if format.is_signed() {
+        let half = 1u128 << (total_bits - 1);
+        [(lo, hi.min(half - 1)), (lo.max(half), hi)].into_iter().filter(|(a, b)| a <= b).collect()
+    } else {
+        vec![(lo, hi)]
+    };
+    pieces.into_iter().any(|(a, b)| {
+        let (sa, sb) = (to_signed(a), to_signed(b));
+        sa.max(*allowed.start()) <= sb.min(*allowed.end())
+    })
+}
