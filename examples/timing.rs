@@ -21,7 +21,11 @@ fn main() {
 
     let skip_walk = std::env::var_os("SKIP_WALK").is_some();
     let t = Instant::now();
-    let lengths = if skip_walk { Vec::new() } else { walk::colliding_lengths(config.profile, &keys) };
+    let lengths = if skip_walk {
+        Vec::new()
+    } else {
+        walk::colliding_lengths(config.profile, &keys)
+    };
     let walk_s = t.elapsed().as_secs_f64();
 
     // One thread, so the figure is per core.
@@ -32,7 +36,17 @@ fn main() {
     let per_sec = n as f64 / brute_s;
     let full_brute_s = (1u64 << 31) as f64 / per_sec;
     println!("configuration: {config}");
-    println!("walk: {walk_s:.2} s for all of [4, 2^31), {} colliding lengths", lengths.len());
-    println!("brute: {:.1} M lengths/s per core ({n} lengths in {brute_s:.2} s, {} hits)", per_sec / 1e6, hits.len());
-    println!("brute over [4, 2^31) on one core: {full_brute_s:.0} s; ratio brute/walk: {:.0}x", full_brute_s / walk_s);
+    println!(
+        "walk: {walk_s:.2} s for all of [4, 2^31), {} colliding lengths",
+        lengths.len()
+    );
+    println!(
+        "brute: {:.1} M lengths/s per core ({n} lengths in {brute_s:.2} s, {} hits)",
+        per_sec / 1e6,
+        hits.len()
+    );
+    println!(
+        "brute over [4, 2^31) on one core: {full_brute_s:.0} s; ratio brute/walk: {:.0}x",
+        full_brute_s / walk_s
+    );
 }

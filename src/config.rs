@@ -25,7 +25,11 @@ impl Config {
         for profile in Profile::ALL {
             for first_char in FirstChar::ALL {
                 for kmax in Kmax::REPORTED {
-                    out.push(Config { profile, first_char, kmax });
+                    out.push(Config {
+                        profile,
+                        first_char,
+                        kmax,
+                    });
                 }
             }
         }

@@ -29,12 +29,20 @@ pub struct Violation {
 /// headers and integer encodings the profile writes, no ext types, and no
 /// trailing bytes.
 pub fn check(profile: Profile, keys: &KeySpec, blob: &[u8]) -> Result<(), Violation> {
-    let mut r = Reader { blob, at: 0, profile, keys };
+    let mut r = Reader {
+        blob,
+        at: 0,
+        profile,
+        keys,
+    };
     let start = r.at;
     let marker = r.byte("top-level map marker")?;
     r.at = start;
     if !matches!(marker, 0x80..=0x8f | 0xde | 0xdf) {
-        return r.fail(start, format!("the top level must be a map, found marker {marker:#04x}"));
+        return r.fail(
+            start,
+            format!("the top level must be a map, found marker {marker:#04x}"),
+        );
     }
     r.value(0)?;
     if r.at != blob.len() {
@@ -70,14 +78,27 @@ impl<'a> Reader<'a> {
     }
 
     fn be(&mut self, n: u8, what: &str) -> Result<u64, Violation> {
-        Ok(self.take(n as u64, what)?.iter().fold(0u64, |acc, b| (acc << 8) | *b as u64))
+        Ok(self
+            .take(n as u64, what)?
+            .iter()
+            .fold(0u64, |acc, b| (acc << 8) | *b as u64))
     }
 
     /// Read the length bytes of a non-fix header and check the profile.
     fn length(&mut self, kind: Kind, width: Width, fix: u64, at: usize) -> Result<u64, Violation> {
-        let n = if width == Width::Fix { fix } else { self.be(width.length_bytes(), "header length")? };
+        let n = if width == Width::Fix {
+            fix
+        } else {
+            self.be(width.length_bytes(), "header length")?
+        };
         if !self.profile.allows(kind, width, n) {
-            return self.fail(at, format!("profile {} does not write a {kind:?} of length {n} with a {width:?} header", self.profile));
+            return self.fail(
+                at,
+                format!(
+                    "profile {} does not write a {kind:?} of length {n} with a {width:?} header",
+                    self.profile
+                ),
+            );
         }
         Ok(n)
     }
@@ -127,7 +148,12 @@ impl<'a> Reader<'a> {
             0x80..=0x8f => (Kind::Map, Width::Fix, (m & 0x0f) as u64),
             0xde => (Kind::Map, Width::W16, 0),
             0xdf => (Kind::Map, Width::W32, 0),
-            _ => return self.fail(at, format!("marker {m:#04x} (ext or reserved) is not in the data model")),
+            _ => {
+                return self.fail(
+                    at,
+                    format!("marker {m:#04x} (ext or reserved) is not in the data model"),
+                )
+            }
         };
         let n = self.length(kind, width, fix, at)?;
         match kind {

@@ -41,21 +41,26 @@ pub fn decode(blob: &[u8]) -> Result<Decoded, DecodeError> {
     let c = classify(blob);
     match c.format {
         Format::Bson => decode_bson(blob, &c).map(Decoded::Bson),
-        Format::MsgPack => decode_msgpack(blob).map_err(|e| match e {
-            DecodeError::Truncated(_) if blob.is_empty() => DecodeError::Empty(c.reason.to_string()),
-            e => e,
-        })
-        .map(Decoded::MsgPack),
+        Format::MsgPack => decode_msgpack(blob)
+            .map_err(|e| match e {
+                DecodeError::Truncated(_) if blob.is_empty() => DecodeError::Empty(c.reason.to_string()),
+                e => e,
+            })
+            .map(Decoded::MsgPack),
     }
 }
 
 fn decode_bson(blob: &[u8], c: &Classification) -> Result<bson::Document, DecodeError> {
-    let raw = bson::RawDocument::from_bytes(blob).map_err(|e| DecodeError::Bson(c.reason.to_string(), e.to_string()))?;
+    let raw =
+        bson::RawDocument::from_bytes(blob).map_err(|e| DecodeError::Bson(c.reason.to_string(), e.to_string()))?;
     bson::Document::try_from(raw).map_err(|e| DecodeError::Bson(c.reason.to_string(), e.to_string()))
 }
 
 /// Decode exactly one msgpack value filling the whole blob.
 pub fn decode_msgpack(blob: &[u8]) -> Result<rmpv::Value, DecodeError> {
+    // rmpv reads the reserved marker 0xc1 as nil; the format says it is
+    // never used, so find it (and any truncation) before rmpv runs.
+    check_markers(blob)?;
     let mut rd = blob;
     let value = rmpv::decode::read_value_with_max_depth(&mut rd, MAX_DEPTH).map_err(|e| {
         use rmpv::decode::Error;
@@ -70,9 +75,87 @@ pub fn decode_msgpack(blob: &[u8]) -> Result<rmpv::Value, DecodeError> {
         }
     })?;
     if !rd.is_empty() {
-        return Err(DecodeError::TrailingBytes { consumed: blob.len() - rd.len(), trailing: rd.len() });
+        return Err(DecodeError::TrailingBytes {
+            consumed: blob.len() - rd.len(),
+            trailing: rd.len(),
+        });
     }
     Ok(value)
+}
+
+/// Walk the value structure without building anything: every marker is
+/// defined (not 0xc1), every length fits in the blob, nesting stays below
+/// [`MAX_DEPTH`]. Iterative, so hostile nesting cannot overflow the stack.
+fn check_markers(blob: &[u8]) -> Result<(), DecodeError> {
+    let truncated = |at: usize| DecodeError::Truncated(format!("value at byte {at} runs past the end"));
+    let be = |at: usize, n: usize| -> Result<u64, DecodeError> {
+        let bytes = blob.get(at..at + n).ok_or_else(|| truncated(at))?;
+        Ok(bytes.iter().fold(0u64, |acc, b| (acc << 8) | *b as u64))
+    };
+    // Values still to read at each open nesting level.
+    let mut pending: Vec<u64> = vec![1];
+    let mut at = 0usize;
+    while let Some(top) = pending.last_mut() {
+        if *top == 0 {
+            pending.pop();
+            continue;
+        }
+        *top -= 1;
+        let m = *blob.get(at).ok_or_else(|| truncated(at))?;
+        let start = at;
+        at += 1;
+        // (bytes to skip, values contained)
+        let (skip, children): (u64, u64) = match m {
+            0x00..=0x7f | 0xe0..=0xff | 0xc0 | 0xc2 | 0xc3 => (0, 0),
+            0x80..=0x8f => (0, 2 * (m & 0x0f) as u64),
+            0x90..=0x9f => (0, (m & 0x0f) as u64),
+            0xa0..=0xbf => ((m & 0x1f) as u64, 0),
+            0xc1 => return Err(DecodeError::MsgPack(format!("reserved marker 0xc1 at byte {start}"))),
+            0xc4 | 0xd9 => (be(at, 1)? + 1, 0),
+            0xc5 | 0xda => (be(at, 2)? + 2, 0),
+            0xc6 | 0xdb => (be(at, 4)? + 4, 0),
+            0xc7 => (be(at, 1)? + 2, 0),
+            0xc8 => (be(at, 2)? + 3, 0),
+            0xc9 => (be(at, 4)? + 5, 0),
+            0xca => (4, 0),
+            0xcb => (8, 0),
+            0xcc | 0xd0 => (1, 0),
+            0xcd | 0xd1 => (2, 0),
+            0xce | 0xd2 => (4, 0),
+            0xcf | 0xd3 => (8, 0),
+            0xd4 => (2, 0),
+            0xd5 => (3, 0),
+            0xd6 => (5, 0),
+            0xd7 => (9, 0),
+            0xd8 => (17, 0),
+            0xdc => (2, be(at, 2)?),
+            0xdd => (4, be(at, 4)?),
+            0xde => (2, 2 * be(at, 2)?),
+            0xdf => (4, 2 * be(at, 4)?),
+        };
+        let end = (at as u64)
+            .checked_add(skip)
+            .filter(|e| *e <= blob.len() as u64)
+            .ok_or_else(|| truncated(start))?;
+        at = end as usize;
+        if children > 0 {
+            // Every contained value takes at least one byte.
+            if children > (blob.len() - at) as u64 {
+                return Err(truncated(start));
+            }
+            if pending.len() > MAX_DEPTH {
+                return Err(DecodeError::TooDeep);
+            }
+            pending.push(children);
+        }
+    }
+    if at < blob.len() {
+        return Err(DecodeError::TrailingBytes {
+            consumed: at,
+            trailing: blob.len() - at,
+        });
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -83,20 +166,31 @@ mod tests {
     fn typed_errors() {
         assert!(matches!(decode(b""), Err(DecodeError::Empty(_))));
         assert!(matches!(decode(&[0x82, 0xa1]), Err(DecodeError::Truncated(_))));
-        assert!(matches!(decode(&[0x80, 0x00]), Err(DecodeError::TrailingBytes { consumed: 1, trailing: 1 })));
+        assert!(matches!(
+            decode(&[0x80, 0x00]),
+            Err(DecodeError::TrailingBytes {
+                consumed: 1,
+                trailing: 1
+            })
+        ));
         assert!(matches!(decode(&[0xc1]), Err(DecodeError::MsgPack(_))));
         // A str32 header claiming 4 GiB over a 9-byte blob: an error, not an allocation.
-        assert!(matches!(decode(&[0x81, 0xa1, 0x61, 0xdb, 0xff, 0xff, 0xff, 0xff, 0x00]), Err(DecodeError::Truncated(_))));
+        assert!(matches!(
+            decode(&[0x81, 0xa1, 0x61, 0xdb, 0xff, 0xff, 0xff, 0xff, 0x00]),
+            Err(DecodeError::Truncated(_))
+        ));
         // Length prefix 5 on a 5-byte blob that is not BSON.
         assert!(matches!(decode(&[5, 0, 0, 0, 1]), Err(DecodeError::Bson(..))));
-        let deep = vec![0x91u8; 10_000];
+        let mut deep = vec![0x91u8; 10_000];
+        deep.push(0xc0);
         assert!(matches!(decode(&deep), Err(DecodeError::TooDeep)));
+        assert!(matches!(decode(&[0x92, 0xc0, 0xc1]), Err(DecodeError::MsgPack(_))));
     }
 
     #[test]
     fn decodes_both_formats() {
         let doc = bson::doc! { "a": 1i32 };
-        let bytes = bson::to_vec(&doc).unwrap();
+        let bytes = doc.to_vec().unwrap();
         assert_eq!(decode(&bytes).unwrap(), Decoded::Bson(doc));
         let v = decode(&[0x81, 0xa1, 0x61, 0x01]).unwrap();
         assert_eq!(v, Decoded::MsgPack(rmpv::Value::Map(vec![("a".into(), 1.into())])));

@@ -53,14 +53,23 @@ impl fmt::Display for Reason {
 pub fn classify(blob: &[u8]) -> Classification {
     let len = blob.len();
     let Some(head) = blob.first_chunk::<4>() else {
-        return Classification { format: Format::MsgPack, reason: Reason::TooShort { len } };
+        return Classification {
+            format: Format::MsgPack,
+            reason: Reason::TooShort { len },
+        };
     };
     let prefix = i32::from_le_bytes(*head);
     // Compare in i64 so lengths above i32::MAX never wrap into a match.
     if prefix as i64 == len as i64 {
-        Classification { format: Format::Bson, reason: Reason::PrefixMatches { prefix } }
+        Classification {
+            format: Format::Bson,
+            reason: Reason::PrefixMatches { prefix },
+        }
     } else {
-        Classification { format: Format::MsgPack, reason: Reason::PrefixDiffers { prefix, len } }
+        Classification {
+            format: Format::MsgPack,
+            reason: Reason::PrefixDiffers { prefix, len },
+        }
     }
 }
 
@@ -78,6 +87,12 @@ mod tests {
         // A negative prefix never matches.
         assert_eq!(classify(&[0xff, 0xff, 0xff, 0xff]).format, Format::MsgPack);
         let c = classify(&[0x82, 0xa1, 0x30, 0x00]);
-        assert_eq!(c.reason, Reason::PrefixDiffers { prefix: 0x0030a182, len: 4 });
+        assert_eq!(
+            c.reason,
+            Reason::PrefixDiffers {
+                prefix: 0x0030a182,
+                len: 4
+            }
+        );
     }
 }

@@ -6,7 +6,10 @@ use crate::profile::{Kind, Profile, Width};
 /// Append the header for a `kind` of length (or count) `n` with `width`.
 /// The caller guarantees the format has that header and `n` fits it.
 pub fn write_header(out: &mut Vec<u8>, kind: Kind, width: Width, n: u64) {
-    debug_assert!(kind.format_range(width).is_some_and(|r| r.contains(&n)), "{kind:?} {width:?} {n}");
+    debug_assert!(
+        kind.format_range(width).is_some_and(|r| r.contains(&n)),
+        "{kind:?} {width:?} {n}"
+    );
     match width {
         Width::Fix => out.push(
             match kind {
@@ -83,7 +86,9 @@ fn pad_into(out: &mut Vec<u8>, profile: Profile, size: u64) -> bool {
         }
     }
     let mark = out.len();
-    let Some(w) = narrowest_width(profile, Kind::Array, 1) else { return false };
+    let Some(w) = narrowest_width(profile, Kind::Array, 1) else {
+        return false;
+    };
     write_header(out, Kind::Array, w, 1);
     if size > w.header_size() && pad_into(out, profile, size - w.header_size()) {
         return true;

@@ -153,7 +153,9 @@ impl FromStr for Kmax {
             Ok(0) => Err("kmax must be at least 1".to_string()),
             Ok(k) if k >= FORMAT_MAX_KEY_LEN => Ok(Kmax::Unbounded),
             Ok(k) => Ok(Kmax::Bounded(k as u32)),
-            Err(_) => Err(format!("invalid kmax {s:?}: expected a positive number or \"unbounded\"")),
+            Err(_) => Err(format!(
+                "invalid kmax {s:?}: expected a positive number or \"unbounded\""
+            )),
         }
     }
 }
@@ -205,7 +207,11 @@ impl KeySpec {
     pub fn check(&self, key: &[u8]) -> Result<(), KeyError> {
         let len = key.len() as u64;
         if !self.allows_len(len) {
-            return Err(KeyError::Length { len, min: self.min_len, max: self.max_len });
+            return Err(KeyError::Length {
+                len,
+                min: self.min_len,
+                max: self.max_len,
+            });
         }
         match key.iter().enumerate().find(|(i, b)| !self.allows_byte(*i as u64, **b)) {
             Some((pos, &byte)) => Err(KeyError::Byte { pos: pos as u64, byte }),
@@ -338,7 +344,11 @@ mod tests {
                 .collect();
             all.sort();
             let taken = [b"a".to_vec(), b"b0".to_vec(), b"c1".to_vec()];
-            let free: Vec<u128> = all.iter().filter(|(_, k)| !taken.contains(k)).map(|(s, _)| *s).collect();
+            let free: Vec<u128> = all
+                .iter()
+                .filter(|(_, k)| !taken.contains(k))
+                .map(|(s, _)| *s)
+                .collect();
             for n in 0..60u64 {
                 let expected: u128 = free.iter().take(n as usize).sum();
                 assert_eq!(
@@ -369,7 +379,10 @@ mod tests {
         let short = KeySpec::new(FirstChar::Alnum, Kmax::Bounded(1));
         assert_eq!(short.cheapest_keys_size(Profile::Canonical, 63, &[]), Some(126));
         assert_eq!(short.cheapest_keys_size(Profile::Canonical, 64, &[]), None);
-        let huge = KeySpec { min_len: FORMAT_MAX_KEY_LEN, ..spec };
+        let huge = KeySpec {
+            min_len: FORMAT_MAX_KEY_LEN,
+            ..spec
+        };
         assert_eq!(
             huge.cheapest_keys_size(Profile::Canonical, 1 << 32, &[]),
             Some((1u128 << 32) * (5 + FORMAT_MAX_KEY_LEN as u128))

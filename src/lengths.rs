@@ -101,7 +101,11 @@ impl LengthSet {
         let mut out = LengthSet::empty();
         for &(alo, ahi) in &self.ranges {
             for &(blo, bhi) in &other.ranges {
-                let hi = if ahi == INF || bhi == INF { INF } else { ahi.saturating_add(bhi) };
+                let hi = if ahi == INF || bhi == INF {
+                    INF
+                } else {
+                    ahi.saturating_add(bhi)
+                };
                 out = out.union(&LengthSet::range(alo.saturating_add(blo), hi));
             }
         }

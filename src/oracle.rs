@@ -99,13 +99,26 @@ fn add_len(lens: &mut Vec<(u64, u64)>, len: u64) {
 #[derive(Clone, Debug)]
 enum Partial {
     /// Marker read; `got` of the width's length bytes read into `acc`.
-    Header { kind: Kind, width: Width, role: Role, got: u8, acc: u64 },
+    Header {
+        kind: Kind,
+        width: Width,
+        role: Role,
+        got: u8,
+        acc: u64,
+    },
     /// Integer marker read; `got` payload bytes read into `acc`.
     Int { format: IntFormat, got: u8, acc: u64 },
     /// Float payload: `left` bytes to go, any values.
     Fixed { left: u8 },
     /// Inside a str or bin body of `total` bytes.
-    Body { kind: Kind, role: Role, total: u64, got: u64, key: Vec<u8>, utf8: Utf8State },
+    Body {
+        kind: Kind,
+        role: Role,
+        total: u64,
+        got: u64,
+        key: Vec<u8>,
+        utf8: Utf8State,
+    },
 }
 
 /// What the parser needs next; used by the witness builder.
@@ -164,7 +177,10 @@ impl Parser {
     /// A parser for sweeps: same answers, but a dead parse carries no
     /// reason text.
     pub fn terse(profile: Profile, keys: KeySpec) -> Self {
-        Parser { reasons: false, ..Self::new(profile, keys) }
+        Parser {
+            reasons: false,
+            ..Self::new(profile, keys)
+        }
     }
 
     fn fail<T>(&self, why: impl FnOnce() -> String) -> Result<T, String> {
@@ -173,7 +189,10 @@ impl Parser {
 
     /// A parser that records what each byte means.
     pub fn traced(profile: Profile, keys: KeySpec) -> Self {
-        Parser { trace: Some(Vec::new()), ..Self::new(profile, keys) }
+        Parser {
+            trace: Some(Vec::new()),
+            ..Self::new(profile, keys)
+        }
     }
 
     /// Return to the empty prefix, keeping allocations (for sweeps).
@@ -270,7 +289,9 @@ impl Parser {
     fn role(&self) -> Result<Role, String> {
         match self.frames.last() {
             Some(Frame::Root { done: false }) => Ok(Role::Root),
-            Some(Frame::Root { done: true }) | None => self.fail(|| "trailing byte after a complete document".to_string()),
+            Some(Frame::Root { done: true }) | None => {
+                self.fail(|| "trailing byte after a complete document".to_string())
+            }
             Some(Frame::Map(m)) if !m.awaiting_value => Ok(Role::Key),
             Some(_) => Ok(Role::Value),
         }
@@ -351,16 +372,41 @@ impl Parser {
 
     fn header_start(&mut self, kind: Kind, width: Width, role: Role, b: u8) -> Result<(), String> {
         let Some((lo, hi)) = self.header_range(kind, width, role, 0, 0) else {
-            return self.fail(|| format!("{} {} is never written by profile {}", role_name(role), marker_name(b), self.profile));
+            return self.fail(|| {
+                format!(
+                    "{} {} is never written by profile {}",
+                    role_name(role),
+                    marker_name(b),
+                    self.profile
+                )
+            });
         };
         let at = self.pos;
-        self.note(|| format!("byte {at}: {b:#04x} {} {}, length in [{lo}, {hi}]", role_name(role), marker_name(b)));
-        self.partial = Some(Partial::Header { kind, width, role, got: 0, acc: 0 });
+        self.note(|| {
+            format!(
+                "byte {at}: {b:#04x} {} {}, length in [{lo}, {hi}]",
+                role_name(role),
+                marker_name(b)
+            )
+        });
+        self.partial = Some(Partial::Header {
+            kind,
+            width,
+            role,
+            got: 0,
+            acc: 0,
+        });
         Ok(())
     }
 
     fn header_done(&mut self, kind: Kind, width: Width, role: Role, n: u64, b: u8) -> Result<(), String> {
-        let what = || if width == Width::Fix { marker_name(b) } else { format!("{kind:?} {width:?} header") };
+        let what = || {
+            if width == Width::Fix {
+                marker_name(b)
+            } else {
+                format!("{kind:?} {width:?} header")
+            }
+        };
         if !self.profile.allows(kind, width, n) {
             return self.fail(|| format!("profile {} does not write {} for length {n}", self.profile, what()));
         }
@@ -368,10 +414,8 @@ impl Parser {
         match kind {
             Kind::Str | Kind::Bin => {
                 if role == Role::Key && !self.keys.allows_len(n) {
-                    return self.fail(|| format!(
-                        "key length {n} outside {}..={}",
-                        self.keys.min_len, self.keys.max_len
-                    ));
+                    return self
+                        .fail(|| format!("key length {n} outside {}..={}", self.keys.min_len, self.keys.max_len));
                 }
                 self.note(|| format!("byte {at}: {}: {} of length {n}", what(), role_name(role)));
                 self.partial = Some(Partial::Body {
@@ -402,7 +446,12 @@ impl Parser {
                 if n == 0 {
                     self.value_done();
                 } else {
-                    self.frames.push(Frame::Map(MapFrame { left: n, awaiting_value: false, keys: HashSet::new(), lens: Vec::new() }));
+                    self.frames.push(Frame::Map(MapFrame {
+                        left: n,
+                        awaiting_value: false,
+                        keys: HashSet::new(),
+                        lens: Vec::new(),
+                    }));
                 }
                 Ok(())
             }
@@ -429,7 +478,13 @@ impl Parser {
     fn continue_partial(&mut self, p: Partial, b: u8) -> Result<(), String> {
         let at = self.pos;
         match p {
-            Partial::Header { kind, width, role, got, acc } => {
+            Partial::Header {
+                kind,
+                width,
+                role,
+                got,
+                acc,
+            } => {
                 let (got, acc) = (got + 1, (acc << 8) | b as u64);
                 if got == width.length_bytes() {
                     return self.header_done(kind, width, role, acc, b);
@@ -437,16 +492,32 @@ impl Parser {
                 match self.header_range(kind, width, role, got, acc) {
                     Some((lo, hi)) => {
                         self.note(|| format!("byte {at}: {b:#04x} length byte, length now in [{lo}, {hi}]"));
-                        self.partial = Some(Partial::Header { kind, width, role, got, acc });
+                        self.partial = Some(Partial::Header {
+                            kind,
+                            width,
+                            role,
+                            got,
+                            acc,
+                        });
                         Ok(())
                     }
-                    None => self.fail(|| format!("no {} length allowed here starts with these header bytes", role_name(role))),
+                    None => self.fail(|| {
+                        format!(
+                            "no {} length allowed here starts with these header bytes",
+                            role_name(role)
+                        )
+                    }),
                 }
             }
             Partial::Int { format, got, acc } => {
                 let (got, acc) = (got + 1, (acc << 8) | b as u64);
                 if int_candidates(self.profile, format, got, acc).is_none() {
-                    return self.fail(|| format!("profile {} writes no {format:?} payload starting this way", self.profile));
+                    return self.fail(|| {
+                        format!(
+                            "profile {} writes no {format:?} payload starting this way",
+                            self.profile
+                        )
+                    });
                 }
                 if got == format.payload_bytes() {
                     let v = int_value(format, acc);
@@ -466,7 +537,14 @@ impl Parser {
                 }
                 Ok(())
             }
-            Partial::Body { kind, role, total, got, mut key, mut utf8 } => {
+            Partial::Body {
+                kind,
+                role,
+                total,
+                got,
+                mut key,
+                mut utf8,
+            } => {
                 if role == Role::Key {
                     if !self.keys.allows_byte(got, b) {
                         return self.fail(|| format!("{b:#04x} is not allowed at position {got} of a key"));
@@ -480,7 +558,14 @@ impl Parser {
                         return self.fail(|| "str value ends inside a UTF-8 sequence".to_string());
                     }
                 }
-                let p = Partial::Body { kind, role, total, got: got + 1, key, utf8 };
+                let p = Partial::Body {
+                    kind,
+                    role,
+                    total,
+                    got: got + 1,
+                    key,
+                    utf8,
+                };
                 if got + 1 == total {
                     self.body_done(p)
                 } else {
@@ -492,14 +577,18 @@ impl Parser {
     }
 
     fn body_done(&mut self, p: Partial) -> Result<(), String> {
-        let Partial::Body { role, key, total, .. } = p else { unreachable!("body_done takes a body") };
+        let Partial::Body { role, key, total, .. } = p else {
+            unreachable!("body_done takes a body")
+        };
         if role != Role::Key {
             let at = self.pos;
             self.note(|| format!("byte {at}: end of {total}-byte body"));
             self.value_done();
             return Ok(());
         }
-        let Some(Frame::Map(m)) = self.frames.last_mut() else { unreachable!("keys live in maps") };
+        let Some(Frame::Map(m)) = self.frames.last_mut() else {
+            unreachable!("keys live in maps")
+        };
         if m.keys.contains(key.as_slice()) {
             return self.fail(|| format!("duplicate key {:?}", String::from_utf8_lossy(&key)));
         }
@@ -550,10 +639,19 @@ impl Parser {
             return Expect::Dead;
         }
         match &self.partial {
-            Some(Partial::Body { role: Role::Key, total, got, .. }) => Expect::KeyBody { left: total - got, got: *got },
-            Some(Partial::Body { total, got, utf8, .. }) => {
-                Expect::ValueBody { left: total - got, utf8_pending: utf8.pending() }
-            }
+            Some(Partial::Body {
+                role: Role::Key,
+                total,
+                got,
+                ..
+            }) => Expect::KeyBody {
+                left: total - got,
+                got: *got,
+            },
+            Some(Partial::Body { total, got, utf8, .. }) => Expect::ValueBody {
+                left: total - got,
+                utf8_pending: utf8.pending(),
+            },
             Some(_) => Expect::HeaderOrScalar,
             None => match self.role() {
                 Ok(Role::Root) => Expect::RootMarker,
@@ -593,9 +691,9 @@ impl Parser {
         let mut set = match (&self.partial, top) {
             (None, Frame::Root { done: false }) => self.fresh_container(Kind::Map, Role::Root),
             (None, Frame::Root { done: true }) => LengthSet::single(0),
-            (None, Frame::Map(m)) if !m.awaiting_value => {
-                self.entries(m, m.left, None).map_or_else(LengthSet::empty, LengthSet::at_least)
-            }
+            (None, Frame::Map(m)) if !m.awaiting_value => self
+                .entries(m, m.left, None)
+                .map_or_else(LengthSet::empty, LengthSet::at_least),
             (None, frame) => LengthSet::at_least(1).plus(&self.rest_after_value(frame)),
             (Some(p), Frame::Map(m)) if !m.awaiting_value => self.key_completion(m, p),
             (Some(p), frame) => self.value_completion(p).plus(&self.rest_after_value(frame)),
@@ -665,7 +763,11 @@ impl Parser {
     /// Every body cost grows with the count, so the union is the empty
     /// body (count 0) plus a ray from the smallest non-zero count.
     fn container_body(&self, kind: Kind, lo: u64, hi: u64) -> LengthSet {
-        let mut set = if lo == 0 { LengthSet::single(0) } else { LengthSet::empty() };
+        let mut set = if lo == 0 {
+            LengthSet::single(0)
+        } else {
+            LengthSet::empty()
+        };
         if hi >= 1 {
             let n = lo.max(1);
             let min = match kind {
@@ -687,7 +789,13 @@ impl Parser {
     /// body its header opens.
     fn value_completion(&self, p: &Partial) -> LengthSet {
         match *p {
-            Partial::Header { kind, width, role, got, acc } => {
+            Partial::Header {
+                kind,
+                width,
+                role,
+                got,
+                acc,
+            } => {
                 let rest = (width.length_bytes() - got) as u128;
                 let Some((lo, hi)) = self.header_range(kind, width, role, got, acc) else {
                     return LengthSet::empty();
@@ -773,7 +881,11 @@ impl Parser {
                 Frame::Root { done: false } => {}
                 Frame::Array { left } => parts.push(format!("array with {left} elements to finish")),
                 Frame::Map(m) => {
-                    let mut keys: Vec<String> = m.keys.iter().map(|k| format!("{:?}", String::from_utf8_lossy(k))).collect();
+                    let mut keys: Vec<String> = m
+                        .keys
+                        .iter()
+                        .map(|k| format!("{:?}", String::from_utf8_lossy(k)))
+                        .collect();
                     keys.sort();
                     let mut s = format!("map with {} entries to finish", m.left);
                     if !keys.is_empty() {
@@ -788,7 +900,13 @@ impl Parser {
         }
         if let Some(p) = &self.partial {
             parts.push(match p {
-                Partial::Header { kind, width, role, got, acc } => {
+                Partial::Header {
+                    kind,
+                    width,
+                    role,
+                    got,
+                    acc,
+                } => {
                     let range = self
                         .header_range(*kind, *width, *role, *got, *acc)
                         .map_or("none".to_string(), |(lo, hi)| format!("[{lo}, {hi}]"));
@@ -798,11 +916,24 @@ impl Parser {
                         width.length_bytes()
                     )
                 }
-                Partial::Int { format, got, .. } => format!("{format:?} payload, {got}/{} bytes read", format.payload_bytes()),
+                Partial::Int { format, got, .. } => {
+                    format!("{format:?} payload, {got}/{} bytes read", format.payload_bytes())
+                }
                 Partial::Fixed { left } => format!("float payload, {left} bytes to go"),
-                Partial::Body { kind, role, total, got, key, .. } => {
+                Partial::Body {
+                    kind,
+                    role,
+                    total,
+                    got,
+                    key,
+                    ..
+                } => {
                     if *role == Role::Key {
-                        format!("key of length {total} starting {:?}, {} bytes to go", String::from_utf8_lossy(key), total - got)
+                        format!(
+                            "key of length {total} starting {:?}, {} bytes to go",
+                            String::from_utf8_lossy(key),
+                            total - got
+                        )
                     } else {
                         format!("{kind:?} value body, {} of {total} bytes to go", total - got)
                     }
@@ -832,8 +963,15 @@ fn int_candidates(profile: Profile, format: IntFormat, got: u8, acc: u64) -> Opt
         }
     };
     let (a, b) = (*allowed.start(), *allowed.end());
-    let pieces = if a < 0 && b >= 0 { vec![as_payload(a, -1), as_payload(0, b)] } else { vec![as_payload(a, b)] };
-    pieces.into_iter().any(|(pa, pb)| pa.max(lo) <= pb.min(hi)).then_some(())
+    let pieces = if a < 0 && b >= 0 {
+        vec![as_payload(a, -1), as_payload(0, b)]
+    } else {
+        vec![as_payload(a, b)]
+    };
+    pieces
+        .into_iter()
+        .any(|(pa, pb)| pa.max(lo) <= pb.min(hi))
+        .then_some(())
 }
 
 /// The integer a complete payload stands for.
@@ -888,7 +1026,11 @@ pub struct Answer {
 pub fn answer(profile: Profile, keys: KeySpec, prefix: &[u8]) -> Answer {
     let mut p = Parser::traced(profile, keys);
     let _ = p.feed(prefix);
-    Answer { lengths: p.lengths(), summary: p.summary(), steps: p.steps().to_vec() }
+    Answer {
+        lengths: p.lengths(),
+        summary: p.summary(),
+        steps: p.steps().to_vec(),
+    }
 }
 
 /// Just the length set for `prefix`.

@@ -269,8 +269,7 @@ impl Profile {
 
     /// Whether bin values exist in this profile.
     pub fn has_bin(self) -> bool {
-        self.len_range(Kind::Bin, Width::W8).is_some()
-            || self.len_range(Kind::Bin, Width::W16).is_some()
+        self.len_range(Kind::Bin, Width::W8).is_some() || self.len_range(Kind::Bin, Width::W16).is_some()
     }
 }
 
@@ -326,10 +325,16 @@ mod tests {
     #[test]
     fn map_header_profiles() {
         assert_eq!(Profile::Map32Header.len_range(Kind::Map, Width::Fix), None);
-        assert_eq!(Profile::Map32Header.len_range(Kind::Map, Width::W32), Some(0..=4294967295));
+        assert_eq!(
+            Profile::Map32Header.len_range(Kind::Map, Width::W32),
+            Some(0..=4294967295)
+        );
         assert_eq!(Profile::Map32Header.len_range(Kind::Str, Width::W8), Some(32..=255));
         assert_eq!(Profile::Map16Header.len_range(Kind::Map, Width::W16), Some(0..=65535));
-        assert_eq!(Profile::Map16Header.len_range(Kind::Map, Width::W32), Some(65536..=4294967295));
+        assert_eq!(
+            Profile::Map16Header.len_range(Kind::Map, Width::W32),
+            Some(65536..=4294967295)
+        );
         assert_eq!(Profile::Map16Header.len_range(Kind::Map, Width::Fix), None);
         assert_eq!(Profile::AnyWidth.len_range(Kind::Str, Width::W32), Some(0..=4294967295));
         assert_eq!(Profile::AnyWidth.len_range(Kind::Map, Width::Fix), Some(0..=15));

@@ -37,7 +37,11 @@ pub struct Row {
 /// A progress bar on stderr (hidden when `show` is false or stderr is not
 /// a terminal).
 pub fn progress_bar(len: u64, what: &str, show: bool) -> ProgressBar {
-    let target = if show { ProgressDrawTarget::stderr() } else { ProgressDrawTarget::hidden() };
+    let target = if show {
+        ProgressDrawTarget::stderr()
+    } else {
+        ProgressDrawTarget::hidden()
+    };
     let pb = ProgressBar::with_draw_target(Some(len), target);
     pb.set_style(
         ProgressStyle::with_template("{msg:>28} [{bar:30}] {percent:>3}% {per_sec} eta {eta}")
@@ -56,37 +60,66 @@ pub fn structure_of(config: &Config, len: u64) -> String {
     parts.join(" | ")
 }
 
+/// How much of the oracle's sweep backs a report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sweep {
+    /// Every length up to the bound: enough to prove the bound.
+    UpToBound,
+    /// Every length in [4, 2^31), compared with the walk's full list.
+    Full,
+}
+
 /// Compute and prove one configuration.
-pub fn compute(config: &Config, show_progress: bool) -> Result<Row> {
+pub fn compute(config: &Config, sweep: Sweep, show_progress: bool) -> Result<Row> {
     let keys = config.keys();
     let colliding = walk::colliding_lengths(config.profile, &keys);
     let bound = colliding.first().map(|b| *b as u64);
-    // The oracle, asked about every length below the walk's bound (and the
-    // bound itself), must find the same first collision.
-    let end = bound.map_or(LIMIT, |b| b + 1);
-    let pb = progress_bar(end - FIRST, &format!("proving {}", short(config)), show_progress);
-    let by_oracle = brute::first_colliding(config.profile, &keys, FIRST..end);
-    pb.finish_and_clear();
-    ensure!(
-        by_oracle == bound,
-        "{config}: the oracle's first collision {by_oracle:?} differs from the walk's {bound:?}"
-    );
+    match sweep {
+        Sweep::UpToBound => {
+            // The oracle, asked about every length below the walk's bound
+            // (and the bound itself), must find the same first collision.
+            let end = bound.map_or(LIMIT, |b| b + 1);
+            let pb = progress_bar(end - FIRST, &format!("proving {}", short(config)), show_progress);
+            let by_oracle = brute::first_colliding(config.profile, &keys, FIRST..end);
+            pb.finish_and_clear();
+            ensure!(
+                by_oracle == bound,
+                "{config}: the oracle's first collision {by_oracle:?} differs from the walk's {bound:?}"
+            );
+        }
+        Sweep::Full => {
+            let pb = progress_bar(LIMIT - FIRST, &format!("sweeping {}", short(config)), show_progress);
+            let swept = brute::colliding_lengths(config.profile, &keys, FIRST..LIMIT, Some(&pb));
+            pb.finish_and_clear();
+            ensure!(
+                swept == colliding,
+                "{config}: the oracle's sweep finds {} colliding lengths, the walk {}",
+                swept.len(),
+                colliding.len()
+            );
+        }
+    }
     for &len in colliding.iter().take(RANKS) {
         let blob = witness::build_colliding(config.profile, &keys, len as u64)
             .with_context(|| format!("{config}: building the witness of length {len}"))?;
         witness::verify(config.profile, &keys, &blob).with_context(|| format!("{config}: witness of length {len}"))?;
     }
     let structure = bound.map(|b| structure_of(config, b)).unwrap_or_default();
-    Ok(Row { config: *config, bound, structure, colliding })
+    Ok(Row {
+        config: *config,
+        bound,
+        structure,
+        colliding,
+    })
 }
 
 /// Compute every configuration (in parallel), with an overall progress bar.
-pub fn compute_all(configs: &[Config], show_progress: bool) -> Result<Vec<Row>> {
+pub fn compute_all(configs: &[Config], sweep: Sweep, show_progress: bool) -> Result<Vec<Row>> {
     let overall = progress_bar(configs.len() as u64, "configurations proved", show_progress);
     let rows: Result<Vec<Row>> = configs
         .par_iter()
         .map(|c| {
-            let row = compute(c, false);
+            let row = compute(c, sweep, false);
             overall.inc(1);
             row
         })
@@ -102,7 +135,8 @@ fn short(c: &Config) -> String {
 /// Write both CSV files into `dir`.
 pub fn write(dir: &Path, rows: &[Row]) -> Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let mut bounds = csv::Writer::from_path(dir.join(BOUNDS)).with_context(|| format!("writing {}", dir.join(BOUNDS).display()))?;
+    let mut bounds =
+        csv::Writer::from_path(dir.join(BOUNDS)).with_context(|| format!("writing {}", dir.join(BOUNDS).display()))?;
     bounds.write_record([
         "profile",
         "first_char",
@@ -114,7 +148,15 @@ pub fn write(dir: &Path, rows: &[Row]) -> Result<()> {
         "blog_claim",
     ])?;
     let mut prefixes = csv::Writer::from_path(dir.join(PREFIXES))?;
-    prefixes.write_record(["profile", "first_char", "kmax", "rank", "length", "prefix_hex", "structure"])?;
+    prefixes.write_record([
+        "profile",
+        "first_char",
+        "kmax",
+        "rank",
+        "length",
+        "prefix_hex",
+        "structure",
+    ])?;
     for r in rows {
         let c = &r.config;
         let (profile, first, kmax) = (c.profile.to_string(), c.first_char.to_string(), c.kmax.to_string());
@@ -176,8 +218,12 @@ pub fn markdown_table(rows: &[Row]) -> String {
 /// Replace the text between the README markers with `table`. Returns
 /// `false` (and leaves the file alone) if the file or markers are missing.
 pub fn splice_readme(path: &Path, table: &str) -> Result<bool> {
-    let Ok(text) = std::fs::read_to_string(path) else { return Ok(false) };
-    let (Some(a), Some(b)) = (text.find(README_START), text.find(README_END)) else { return Ok(false) };
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return Ok(false);
+    };
+    let (Some(a), Some(b)) = (text.find(README_START), text.find(README_END)) else {
+        return Ok(false);
+    };
     if b < a {
         return Ok(false);
     }

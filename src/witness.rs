@@ -49,11 +49,18 @@ pub fn build(profile: Profile, keys: &KeySpec, len: u64, prefix: &[u8]) -> Resul
     let _ = p.feed(prefix);
     let set = p.lengths();
     if !set.contains(target) {
-        return Err(WitnessError::Impossible { len, prefix: hex(prefix), set: set.to_string() });
+        return Err(WitnessError::Impossible {
+            len,
+            prefix: hex(prefix),
+            set: set.to_string(),
+        });
     }
     let mut out = prefix.to_vec();
     let mut cursor: Option<KeyCursor> = None;
-    let stuck = |out: &Vec<u8>, p: &Parser| WitnessError::Stuck { at: out.len(), state: p.summary() };
+    let stuck = |out: &Vec<u8>, p: &Parser| WitnessError::Stuck {
+        at: out.len(),
+        state: p.summary(),
+    };
     // Feed `bytes` into a copy of the parser; keep it if `len` stays reachable.
     let try_extend = |p: &mut Parser, out: &mut Vec<u8>, bytes: &[u8]| -> bool {
         let mut q = p.clone();
@@ -106,7 +113,10 @@ pub fn build(profile: Profile, keys: &KeySpec, len: u64, prefix: &[u8]) -> Resul
                     cursor = Some(KeyCursor::new(keys, depth));
                 }
                 let taken = p.current_map_keys().ok_or_else(|| stuck(&out, &p))?;
-                let key = cursor.as_mut().and_then(|c| c.next_free(taken)).ok_or_else(|| stuck(&out, &p))?;
+                let key = cursor
+                    .as_mut()
+                    .and_then(|c| c.next_free(taken))
+                    .ok_or_else(|| stuck(&out, &p))?;
                 let mut bytes = Vec::with_capacity(key.len() + 5);
                 if !write_narrowest_header(&mut bytes, profile, Kind::Str, key.len() as u64) {
                     return Err(stuck(&out, &p));
@@ -187,7 +197,12 @@ impl KeyCursor {
             if self.len > self.max_len {
                 return None;
             }
-            let key: Vec<u8> = self.digits.iter().enumerate().map(|(i, d)| self.alphabet(i)[*d]).collect();
+            let key: Vec<u8> = self
+                .digits
+                .iter()
+                .enumerate()
+                .map(|(i, d)| self.alphabet(i)[*d])
+                .collect();
             // Advance the odometer; past the last key of this length, move
             // to the first key of the next length.
             let mut i = self.digits.len();
@@ -214,6 +229,21 @@ impl KeyCursor {
 /// Check a blob claimed to be a colliding conforming document, using only
 /// tools independent of the oracle and the builder.
 pub fn verify(profile: Profile, keys: &KeySpec, blob: &[u8]) -> Result<(), WitnessError> {
+    verify_document(profile, keys, blob)?;
+    if classify(blob).format != Format::Bson {
+        return Err(WitnessError::Check(format!(
+            "the detector says msgpack: {}",
+            classify(blob).reason
+        )));
+    }
+    Ok(())
+}
+
+/// Check that a blob is one conforming document (whatever the detector
+/// says): `rmpv` decodes it as one map with allowed, distinct keys, the
+/// conformance checker accepts it under `profile`, and for `canonical`,
+/// `rmp-serde` re-encodes it to the same bytes.
+pub fn verify_document(profile: Profile, keys: &KeySpec, blob: &[u8]) -> Result<(), WitnessError> {
     let fail = |s: String| Err(WitnessError::Check(s));
     let value = match decode_msgpack(blob) {
         Ok(v) => v,
@@ -227,9 +257,6 @@ pub fn verify(profile: Profile, keys: &KeySpec, blob: &[u8]) -> Result<(), Witne
     }
     if let Err(v) = conformance::check(profile, keys, blob) {
         return fail(format!("does not conform to profile {profile}: {v}"));
-    }
-    if classify(blob).format != Format::Bson {
-        return fail(format!("the detector says msgpack: {}", classify(blob).reason));
     }
     if profile == Profile::Canonical {
         let v: rmpv::Value = match rmp_serde::from_slice(blob) {
@@ -251,9 +278,12 @@ pub fn check_keys(keys: &KeySpec, value: &rmpv::Value) -> Result<(), String> {
         rmpv::Value::Map(entries) => {
             let mut seen = HashSet::new();
             for (k, v) in entries {
-                let rmpv::Value::String(s) = k else { return Err(format!("non-str key {k}")) };
+                let rmpv::Value::String(s) = k else {
+                    return Err(format!("non-str key {k}"));
+                };
                 let bytes = s.as_bytes();
-                keys.check(bytes).map_err(|e| format!("key {:?}: {e}", String::from_utf8_lossy(bytes)))?;
+                keys.check(bytes)
+                    .map_err(|e| format!("key {:?}: {e}", String::from_utf8_lossy(bytes)))?;
                 if !seen.insert(bytes) {
                     return Err(format!("duplicate key {:?}", String::from_utf8_lossy(bytes)));
                 }

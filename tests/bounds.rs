@@ -7,90 +7,105 @@
 //! fails if the program's proof disagrees with them.
 
 use prefixproof::config::Config;
-use prefixproof::keyspec::{FirstChar, Kmax};
+use prefixproof::keyspec::FirstChar;
 use prefixproof::profile::Profile;
-use prefixproof::search::{brute, prefix_of, walk, FIRST};
+use prefixproof::search::{brute, prefix_of, FIRST};
 use prefixproof::witness::{self, hex};
 
 /// The bound each configuration must have, worked out by hand.
 ///
-/// L = b0 + 256 b1 + 65536 b2 + 2^24 b3 with b3 <= 0x7f. b0 must be a map
-/// marker. 0xde (map16) would need b3 to be a key marker (>= 0xa0): never.
-/// 0xdf (map32) puts the count's top three bytes in b1..b3; when map32 may
-/// carry small counts (map32-header, any-width) `df 00 00 00` is a map of
-/// at most 255 entries and L = 0xdf = 223 is reachable (5-byte header, one
-/// 2-byte key, a 216-byte value). Otherwise (count >= 65536) the count
-/// outgrows L. With fixmap (b0 = 0x8X) the cheapest b1 is a key marker:
-/// * fixstr(1) `8X a1 c v`: b3 = v must be a positive fixint, a complete
-///   value, so the map needs a second entry (X >= 2) and
-///   L = 0x82 + 0xa100 + c * 65536, with c the smallest first key char:
-///   '0' (alnum) gives 3187074, 'A' (ident) gives 4301186.
-/// * str16 `8X da 01 00` (key of length 256, needs kmax >= 256 and a
-///   profile that writes str16 for 256: all of them) gives
-///   0x01da81 = 121473, smaller than both.
-/// * any-width also allows `81 db 00 00` (str32 key, short length), but
-///   223 is smaller still.
-fn expected_bound(c: &Config) -> Option<u64> {
+/// L = b0 + 2^8 b1 + 2^16 b2 + 2^24 b3 with b3 <= 0x7f, and b0 must be a
+/// map marker.
+/// * 0xde (map16) would need b3 to be a key's str marker (>= 0xa0): never.
+/// * 0xdf (map32) puts the count's top three bytes in b1..b3:
+///   count = 2^24 b1 + 2^16 b2 + 2^8 b3 + x. A map needs at least 3 bytes
+///   per entry, and b1 adds 2^24 to the count but only 2^8 to L, so b1 = 0.
+///   - Where map32 may carry small counts (map32-header, any-width),
+///     `df 00 00 00` is a map of at most 255 entries: L = 0xdf = 223
+///     (5-byte header, a 2-byte key, a 216-byte value).
+///   - Where map32 means count >= 65536 (canonical, legacy, map16-header),
+///     b2 >= 1 is needed. With b3 = 0 the count (>= 2^16 b2) is as
+///     large as L itself: impossible. b3 = 1, b2 = 1 gives 65792+ entries,
+///     whose cheapest keys (63 of 1 char, 3969 of 2, the rest of 3) and
+///     1-byte values take ~325 kB, far below L = 0x010100df = 16842975.
+/// * fixmap (b0 = 0x8X), b1 a key marker:
+///   - fixstr(1) `8X a1 c v`: b3 = v must be a positive fixint, a whole
+///     value, so the map needs a second entry (X >= 2):
+///     L = 0x82 + 0xa100 + 2^16 c with c the smallest first key char:
+///     '0' (alnum) gives 3187074, 'A' (ident) gives 4301186.
+///   - str16 `8X da 01 00` (key of 256 bytes: needs kmax >= 256; every
+///     profile writes 256 with str16) gives 0x01da81 = 121473.
+///   - str8 and longer fixstr keys put a key byte (>= 0x30) in b3: huge.
+///   - any-width also allows `81 db 00 00` = 56193, but 223 is smaller.
+/// map16-header never writes fixmap, so only its map32 case counts.
+fn expected_bound(c: &Config) -> u64 {
     let long_keys = c.kmax.max_len() >= 256;
     match c.profile {
-        Profile::Map32Header | Profile::AnyWidth => Some(223),
-        Profile::Map16Header => None,
-        Profile::Canonical | Profile::Legacy => Some(if long_keys {
-            121_473
-        } else {
-            match c.first_char {
-                FirstChar::Alnum => 3_187_074,
-                FirstChar::Ident => 4_301_186,
-            }
-        }),
+        Profile::Map32Header | Profile::AnyWidth => 223,
+        Profile::Map16Header => 16_842_975,
+        Profile::Canonical | Profile::Legacy if long_keys => 121_473,
+        Profile::Canonical | Profile::Legacy => match c.first_char {
+            FirstChar::Alnum => 3_187_074,
+            FirstChar::Ident => 4_301_186,
+        },
     }
 }
 
-#[test]
-fn every_reported_bound_is_proved() {
-    let mut proved = Vec::new();
-    for c in Config::all() {
-        let keys = c.keys();
-        let Some(bound) = expected_bound(&c) else { continue };
-        // Every length below the bound is impossible, the bound is not.
-        let first = brute::first_colliding(c.profile, &keys, FIRST..bound + 1);
-        assert_eq!(first, Some(bound), "{c}: oracle's first colliding length");
-        let blob = witness::build_colliding(c.profile, &keys, bound).unwrap_or_else(|e| panic!("{c}: {e}"));
-        assert_eq!(blob.len() as u64, bound);
-        witness::verify(c.profile, &keys, &blob).unwrap_or_else(|e| panic!("{c}: {e}"));
-        proved.push(format!("{c}: bound {bound} (prefix {}) proved", hex(&prefix_of(bound))));
+/// Prove one configuration's bound: the oracle rules out every length
+/// below it and admits it, and its witness passes the independent checks.
+fn prove(c: &Config) -> Result<String, String> {
+    let keys = c.keys();
+    let bound = expected_bound(c);
+    let first = brute::first_colliding(c.profile, &keys, FIRST..bound + 1);
+    if first != Some(bound) {
+        return Err(format!(
+            "{c}: oracle's first colliding length is {first:?}, expected {bound}"
+        ));
     }
-    for line in &proved {
-        println!("{line}");
+    let blob = witness::build_colliding(c.profile, &keys, bound).map_err(|e| format!("{c}: {e}"))?;
+    if blob.len() as u64 != bound {
+        return Err(format!("{c}: witness has {} bytes", blob.len()));
     }
-    assert_eq!(proved.len(), 32);
-}
-
-/// The configurations without a bound: the structural walk finds no
-/// colliding length at all. (The oracle's sweep over all of [4, 2^31) is
-/// the release-mode cross-check in `cross_check.rs`.)
-#[test]
-fn map16_header_never_collides_by_the_walk() {
-    for first_char in FirstChar::ALL {
-        for kmax in Kmax::REPORTED {
-            let c = Config { profile: Profile::Map16Header, first_char, kmax };
-            assert_eq!(expected_bound(&c), None);
-            let found = walk::colliding_lengths(c.profile, &c.keys());
-            assert!(found.is_empty(), "{c}: walk found {:?}", &found[..found.len().min(5)]);
-            println!("{c}: no colliding length below 2^31 (walk)");
-        }
-    }
+    witness::verify(c.profile, &keys, &blob).map_err(|e| format!("{c}: {e}"))?;
+    Ok(format!(
+        "proved {c}: bound {bound} (prefix {}); all of [4, {bound}) impossible; {bound}-byte witness verified",
+        hex(&prefix_of(bound))
+    ))
 }
 
 /// The post's own numbers are not bounds: 3187073 (`81 a1 30 00`) is a
 /// complete 4-byte map, and 6398337 (`81 a1 61 00`) likewise.
-#[test]
-fn the_posts_numbers_do_not_collide() {
+fn posts_number_does_not_collide(c: &Config) -> Result<String, String> {
+    let claim = c.blog_claim() as u64;
+    let mut p = prefixproof::oracle::Parser::new(c.profile, c.keys());
+    if brute::collides_with(&mut p, claim) {
+        return Err(format!("{c}: the post's {claim} collides"));
+    }
+    Ok(format!("checked {c}: the post's {claim} is not a colliding length"))
+}
+
+/// A custom harness (`harness = false`) so the proved bounds are printed
+/// on every `cargo test`, not captured.
+fn main() {
+    let mut passed = 0;
+    let mut failed = Vec::new();
     for c in Config::all() {
-        let keys = c.keys();
-        let claim = c.blog_claim() as u64;
-        let mut p = prefixproof::oracle::Parser::new(c.profile, keys);
-        let hit = brute::collides_with(&mut p, claim);
-        assert!(!hit, "{c}: {claim}");
+        for result in [prove(&c), posts_number_does_not_collide(&c)] {
+            match result {
+                Ok(line) => {
+                    println!("{line}");
+                    passed += 1;
+                }
+                Err(e) => {
+                    println!("FAILED {e}");
+                    failed.push(e);
+                }
+            }
+        }
+    }
+    println!();
+    println!("bounds: {passed} passed, {} failed", failed.len());
+    if !failed.is_empty() {
+        std::process::exit(1);
     }
 }

@@ -16,9 +16,21 @@ fn brute_force_and_walk_agree_on_every_configuration() {
         let walked = walk::colliding_lengths(c.profile, &keys);
         let swept = brute::colliding_lengths(c.profile, &keys, FIRST..LIMIT, None);
         if swept != walked {
-            let only_brute: Vec<_> = swept.iter().filter(|l| walked.binary_search(l).is_err()).take(5).collect();
-            let only_walk: Vec<_> = walked.iter().filter(|l| swept.binary_search(l).is_err()).take(5).collect();
-            panic!("{c}: brute {} vs walk {} lengths; only brute {only_brute:?}, only walk {only_walk:?}", swept.len(), walked.len());
+            let only_brute: Vec<_> = swept
+                .iter()
+                .filter(|l| walked.binary_search(l).is_err())
+                .take(5)
+                .collect();
+            let only_walk: Vec<_> = walked
+                .iter()
+                .filter(|l| swept.binary_search(l).is_err())
+                .take(5)
+                .collect();
+            panic!(
+                "{c}: brute {} vs walk {} lengths; only brute {only_brute:?}, only walk {only_walk:?}",
+                swept.len(),
+                walked.len()
+            );
         }
         println!("{c}: brute force and walk agree on {} colliding lengths", swept.len());
     }

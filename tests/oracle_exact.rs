@@ -13,10 +13,16 @@ use prefixproof::conformance;
 use prefixproof::keyspec::{Alphabet, KeySpec};
 use prefixproof::oracle;
 use prefixproof::profile::Profile;
+use prefixproof::witness;
 
 /// A key spec small enough that short documents use every rule.
 fn tiny_keys() -> KeySpec {
-    KeySpec { first: Alphabet::from_ranges(&[(b'a', b'b')]), rest: Alphabet::from_ranges(&[(b'0', b'1')]), min_len: 1, max_len: 2 }
+    KeySpec {
+        first: Alphabet::from_ranges(&[(b'a', b'b')]),
+        rest: Alphabet::from_ranges(&[(b'0', b'1')]),
+        min_len: 1,
+        max_len: 2,
+    }
 }
 
 #[test]
@@ -35,35 +41,66 @@ fn exact_on_every_blob_up_to_three_bytes() {
                 }
             }
         }
-        assert!(!conforming.is_empty());
         // Soundness.
         for (prefix, len) in &conforming {
             let set = oracle::lengths(profile, keys, prefix);
-            assert!(set.contains(*len as u128), "{profile}: {prefix:02x?} has a {len}-byte document, oracle says {set}");
+            assert!(
+                set.contains(*len as u128),
+                "{profile}: {prefix:02x?} has a {len}-byte document, oracle says {set}"
+            );
         }
         // Completeness up to 3 bytes, for every prefix up to 2 bytes.
         let prefixes = (0..=2usize).flat_map(|k| (0..1u32 << (8 * k)).map(move |n| n.to_be_bytes()[4 - k..].to_vec()));
-        for p in &prefixes {
-                if p.len() + 1 > 2 {
-                    continue;
-                }
-                for x in 0..=255u8 {
-                    let mut v = p.clone();
-                    v.push(x);
-                    next.push(v);
-                }
-            }
-            next.sort();
-            next.dedup();
-            prefixes = next;
-        }
         for p in prefixes {
             let set = oracle::lengths(profile, keys, &p);
             for len in p.len()..=3 {
                 if set.contains(len as u128) {
-                    assert!(conforming.contains(&(p.clone(), len)), "{profile}: oracle admits {len} for {p:02x?}");
+                    assert!(
+                        conforming.contains(&(p.clone(), len)),
+                        "{profile}: oracle admits {len} for {p:02x?}"
+                    );
                 }
             }
         }
     }
+}
+
+/// Completeness beyond three bytes: for prefixes of real documents, the
+/// greedy builder (which trusts the oracle's every answer) reaches lengths
+/// the oracle admits, and the result passes the independent checks.
+#[test]
+fn admitted_lengths_have_documents() {
+    let keys = tiny_keys();
+    let docs: [&[u8]; 6] = [
+        &[0x82, 0xa1, b'a', 0x01, 0xa2, b'b', b'0', 0xc0],
+        &[0x81, 0xa2, b'a', b'1', 0x92, 0xcc, 0xff, 0x81, 0xa1, b'b', 0xc3],
+        &[0xde, 0x00, 0x01, 0xa1, b'a', 0xa3, 0xe2, 0x82, 0xac],
+        &[0xdf, 0x00, 0x00, 0x00, 0x01, 0xa1, b'b', 0xcb, 0, 0, 0, 0, 0, 0, 0, 0],
+        &[0x81, 0xd9, 0x02, b'a', b'0', 0xc4, 0x01, 0xff],
+        &[0x81, 0xa1, b'a', 0xdb, 0x00, 0x00, 0x00, 0x01, b'x'],
+    ];
+    let mut built = 0;
+    for profile in Profile::ALL {
+        for doc in docs {
+            for k in 0..=doc.len().min(12) {
+                let prefix = &doc[..k];
+                let set = oracle::lengths(profile, keys, prefix);
+                let Some(min) = set.min() else { continue };
+                for len in [min, min + 1, min + 2, min + 31, min + 300, 70_000] {
+                    if !set.contains(len) {
+                        continue;
+                    }
+                    let blob = witness::build(profile, &keys, len as u64, prefix)
+                        .unwrap_or_else(|e| panic!("{profile} {prefix:02x?} len {len}: {e}"));
+                    assert_eq!(blob.len() as u128, len);
+                    assert!(blob.starts_with(prefix));
+                    witness::verify_document(profile, &keys, &blob)
+                        .unwrap_or_else(|e| panic!("{profile} {prefix:02x?} len {len}: {e}"));
+                    built += 1;
+                }
+            }
+        }
+    }
+    println!("built and verified {built} documents at admitted lengths");
+    assert!(built > 300, "only {built}");
 }

@@ -26,7 +26,12 @@ const CHUNK: u64 = 1 << 20;
 /// which decides the parse's first branch) so the CPU's branch predictor
 /// sees long runs of the same path; each length is still parsed from
 /// scratch. The hits are sorted at the end.
-pub fn colliding_lengths(profile: Profile, keys: &KeySpec, range: Range<u64>, progress: Option<&ProgressBar>) -> Vec<u32> {
+pub fn colliding_lengths(
+    profile: Profile,
+    keys: &KeySpec,
+    range: Range<u64>,
+    progress: Option<&ProgressBar>,
+) -> Vec<u32> {
     let high_end = (range.end + 255) >> 8;
     let mut work: Vec<(u8, Range<u64>)> = Vec::new();
     for low in 0..=255u8 {
@@ -77,7 +82,10 @@ pub fn collides_with(parser: &mut Parser, len: u64) -> bool {
 pub fn first_colliding(profile: Profile, keys: &KeySpec, range: Range<u64>) -> Option<u64> {
     range
         .into_par_iter()
-        .map_init(|| Parser::terse(profile, *keys), |parser, len| (len, collides_with(parser, len)))
+        .map_init(
+            || Parser::terse(profile, *keys),
+            |parser, len| (len, collides_with(parser, len)),
+        )
         .find_first(|(_, hit)| *hit)
         .map(|(len, _)| len)
 }

@@ -15,6 +15,9 @@
 //! None of this uses the oracle; only the profile's header table, key
 //! counting and the UTF-8 automaton are shared.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+
 use crate::keyspec::KeySpec;
 use crate::profile::{IntFormat, Kind, Profile, Width};
 use crate::utf8::Utf8State;
@@ -37,7 +40,12 @@ enum Item {
     /// A key of `len` bytes, `bytes` written so far.
     KeyBody { len: u64, bytes: Vec<u8> },
     /// Length bytes of a value's (or the root map's) header.
-    Header { kind: Kind, width: Width, got: u8, acc: u64 },
+    Header {
+        kind: Kind,
+        width: Width,
+        got: u8,
+        acc: u64,
+    },
     /// Integer payload bytes.
     IntPayload { format: IntFormat, got: u8, acc: u64 },
     /// `n` bytes of anything (float payload, bin body).
@@ -48,15 +56,25 @@ enum Item {
 
 type Stack = Vec<Item>;
 
+/// (entries, sorted (key length, keys taken) pairs).
+type EntriesQuestion = (u64, Vec<(u64, u64)>);
+
 /// The walk for one profile and key specification.
 pub struct Walk<'a> {
     profile: Profile,
     keys: &'a KeySpec,
+    /// Cheapest-entries answers by (entries, taken key lengths): the walk
+    /// asks the same few questions millions of times.
+    cache: RefCell<HashMap<EntriesQuestion, Option<u128>>>,
 }
 
 /// Every colliding length in `[4, 2^31)`, sorted, found by the walk.
 pub fn colliding_lengths(profile: Profile, keys: &KeySpec) -> Vec<u32> {
-    let w = Walk { profile, keys };
+    let w = Walk {
+        profile,
+        keys,
+        cache: RefCell::new(HashMap::new()),
+    };
     let mut out = Vec::new();
     w.extend(&vec![Item::RootMap], 0, 0, &mut out);
     out.sort_unstable();
@@ -95,45 +113,37 @@ impl Walk<'_> {
     /// Whether some document that continues the `written` bytes generated
     /// into `stack` has exactly `len` bytes.
     fn reaches(&self, stack: &Stack, written: u64, len: u64) -> bool {
-        let Some(need) = self.lower_bound(stack) else { return false };
+        let Some(need) = self.lower_bound(stack) else {
+            return false;
+        };
         if written as u128 + need > len as u128 {
             return false;
         }
         if let Some(top) = stack.last() {
             if matches!(top, Item::Header { .. } | Item::KeyHeader { .. }) {
                 // Generate the header's remaining bytes: each choice fixes
-                // more of the length, and lengths only grow with the byte,
-                // so stop at the first child that needs too much.
+                // more of the length or count. Larger bytes mean larger
+                // lengths, so once one child needs too much, so do the rest.
                 for (_, child) in self.children(stack, 255) {
                     match self.lower_bound(&child) {
-                        Some(need) if written as u128 + 1 + need > len as u128 => {
-                            if self.header_bytes_increase(top) {
-                                break;
-                            }
-                        }
+                        Some(need) if written as u128 + 1 + need > len as u128 => break,
                         None => {}
-                        Some(_) => {
-                            if self.reaches(&child, written + 1, len) {
-                                return true;
-                            }
-                        }
+                        Some(_) if self.reaches(&child, written + 1, len) => return true,
+                        Some(_) => {}
                     }
                 }
                 return false;
             }
         }
-        let Some((min, unbounded)) = self.exact_min(stack) else { return false };
+        let Some((min, unbounded)) = self.exact_min(stack) else {
+            return false;
+        };
         let total = written as u128 + min;
         if unbounded {
             total <= len as u128
         } else {
             total == len as u128
         }
-    }
-
-    /// Generating a larger header byte never lowers what the rest needs.
-    fn header_bytes_increase(&self, _top: &Item) -> bool {
-        true
     }
 
     /// Cheapest encoded size of `n` entries with keys not in `keys` and
@@ -146,7 +156,16 @@ impl Walk<'_> {
                 None => taken.push((len, 1)),
             }
         }
-        Some(self.keys.cheapest_keys_size(self.profile, n, &taken)? + n as u128)
+        taken.sort_unstable();
+        if let Some(hit) = self.cache.borrow().get(&(n, taken.clone())) {
+            return *hit;
+        }
+        let answer = self
+            .keys
+            .cheapest_keys_size(self.profile, n, &taken)
+            .map(|k| k + n as u128);
+        self.cache.borrow_mut().insert((n, taken), answer);
+        answer
     }
 
     /// Cheapest body of a map or array with `n` entries or elements.
@@ -243,7 +262,10 @@ impl Walk<'_> {
                     let Some(Item::Entries { keys, .. }) = i.checked_sub(1).map(|j| &stack[j]) else {
                         return None;
                     };
-                    let clashes = keys.iter().filter(|k| k.len() as u64 == *len && k.starts_with(bytes)).count();
+                    let clashes = keys
+                        .iter()
+                        .filter(|k| k.len() as u64 == *len && k.starts_with(bytes))
+                        .count();
                     if self.keys.completions(*len, bytes.len() as u64) <= clashes as u128 {
                         return None;
                     }
@@ -263,157 +285,156 @@ impl Walk<'_> {
                     }
                     *n as u128
                 }
-                Item::RootMap | Item::Header { .. } | Item::KeyHeader { .. } => {
-                    // Only reached for a state that was never extended.
-                    return self.lower_bound(&vec![item.clone()]).map(|m| (m, true)).filter(|_| false);
-                }
+                // `reaches` generates every header to completion before it
+                // asks, and the root map is always written by then.
+                Item::RootMap | Item::Header { .. } | Item::KeyHeader { .. } => return None,
             };
         }
         Some((total, unbounded))
     }
 
     /// Every byte up to `max_byte` the top item may emit next, with the
-    /// resulting stack.
-    fn children(&self, stack: &Stack, max_byte: u8) -> Vec<(u8, Stack)> {
-        let Some(top) = stack.last() else { return Vec::new() };
+    /// resulting stack, generated lazily in increasing byte order.
+    fn children<'s>(&'s self, stack: &'s Stack, max_byte: u8) -> impl Iterator<Item = (u8, Stack)> + 's {
+        (0..=max_byte).filter_map(move |b| self.child(stack, b).map(|s| (b, s)))
+    }
+
+    /// The stack after the top item emits byte `b`, or `None` if it cannot.
+    fn child(&self, stack: &Stack, b: u8) -> Option<Stack> {
+        let top = stack.last()?;
         let below = &stack[..stack.len() - 1];
-        let mut out = Vec::new();
         let with = |items: Vec<Item>| -> Stack {
-            let mut s = below.to_vec();
+            let mut s = Vec::with_capacity(below.len() + items.len());
+            s.extend_from_slice(below);
             s.extend(items);
             s
         };
         match top {
-            Item::RootMap => {
-                for b in 0..=max_byte {
-                    if let Some(items) = self.map_marker(b) {
-                        out.push((b, self.finish(with(items))));
-                    }
-                }
-            }
-            Item::Value => {
-                for b in 0..=max_byte {
-                    if let Some(items) = self.value_marker(b) {
-                        out.push((b, self.finish(with(items))));
-                    }
-                }
-            }
+            Item::RootMap => self.map_marker(b).map(|items| self.finish(with(items))),
+            Item::Value => self.value_marker(b).map(|items| self.finish(with(items))),
             Item::Elements(n) => {
-                // Start the next element: it is a value, then n-1 more.
-                let mut s = below.to_vec();
-                s.push(Item::Elements(n - 1));
-                s.push(Item::Value);
-                return self.children(&s, max_byte);
+                // Start the next element: a value, then n-1 more.
+                self.child(&with(vec![Item::Elements(n - 1), Item::Value]), b)
             }
+            Item::Entries { n: 0, .. } => None,
             Item::Entries { n, keys } => {
-                if *n == 0 {
-                    return Vec::new();
-                }
-                let rest = Item::Entries { n: n - 1, keys: keys.clone() };
-                for b in 0..=max_byte {
-                    let key = match b {
-                        0xa0..=0xbf => {
-                            let len = (b & 0x1f) as u64;
-                            if !self.profile.allows(Kind::Str, Width::Fix, len) || !self.keys.allows_len(len) {
-                                continue;
-                            }
-                            Item::KeyBody { len, bytes: Vec::new() }
+                let key = match b {
+                    0xa0..=0xbf => {
+                        let len = (b & 0x1f) as u64;
+                        if !self.profile.allows(Kind::Str, Width::Fix, len) || !self.keys.allows_len(len) {
+                            return None;
                         }
-                        0xd9 | 0xda | 0xdb => {
-                            let width = [Width::W8, Width::W16, Width::W32][(b - 0xd9) as usize];
-                            if self.header_range(Kind::Str, width, 0, 0, true).is_none() {
-                                continue;
-                            }
-                            Item::KeyHeader { width, got: 0, acc: 0 }
-                        }
-                        _ => continue,
-                    };
-                    out.push((b, with(vec![rest.clone(), key])));
-                }
+                        Item::KeyBody { len, bytes: Vec::new() }
+                    }
+                    0xd9..=0xdb => {
+                        let width = [Width::W8, Width::W16, Width::W32][(b - 0xd9) as usize];
+                        self.header_range(Kind::Str, width, 0, 0, true)?;
+                        Item::KeyHeader { width, got: 0, acc: 0 }
+                    }
+                    _ => return None,
+                };
+                Some(with(vec![
+                    Item::Entries {
+                        n: n - 1,
+                        keys: keys.clone(),
+                    },
+                    key,
+                ]))
             }
             Item::KeyHeader { width, got, acc } => {
-                for b in 0..=max_byte {
-                    let (got, acc) = (got + 1, (acc << 8) | b as u64);
-                    if got == width.length_bytes() {
-                        if self.profile.allows(Kind::Str, *width, acc) && self.keys.allows_len(acc) {
-                            out.push((b, with(vec![Item::KeyBody { len: acc, bytes: Vec::new() }])));
-                        }
-                    } else if self.header_range(Kind::Str, *width, got, acc, true).is_some() {
-                        out.push((b, with(vec![Item::KeyHeader { width: *width, got, acc }])));
-                    }
+                let (got, acc) = (got + 1, (acc << 8) | b as u64);
+                if got == width.length_bytes() {
+                    (self.profile.allows(Kind::Str, *width, acc) && self.keys.allows_len(acc)).then(|| {
+                        with(vec![Item::KeyBody {
+                            len: acc,
+                            bytes: Vec::new(),
+                        }])
+                    })
+                } else {
+                    self.header_range(Kind::Str, *width, got, acc, true)?;
+                    Some(with(vec![Item::KeyHeader {
+                        width: *width,
+                        got,
+                        acc,
+                    }]))
                 }
             }
             Item::KeyBody { len, bytes } => {
-                let pos = bytes.len() as u64;
-                for b in 0..=max_byte.min(127) {
-                    if !self.keys.allows_byte(pos, b) {
-                        continue;
+                if !self.keys.allows_byte(bytes.len() as u64, b) {
+                    return None;
+                }
+                let mut key = bytes.clone();
+                key.push(b);
+                if key.len() as u64 == *len {
+                    // The key is whole: it must differ from its map's other
+                    // keys (kept by the entries item just below).
+                    let mut s = below.to_vec();
+                    let Some(Item::Entries { keys, .. }) = s.last_mut() else {
+                        return None;
+                    };
+                    if keys.contains(&key) {
+                        return None;
                     }
-                    let mut key = bytes.clone();
-                    key.push(b);
-                    if key.len() as u64 == *len {
-                        let mut s = below.to_vec();
-                        let Some(Item::Entries { keys, .. }) = s.last_mut() else { continue };
-                        if keys.contains(&key) {
-                            continue;
-                        }
-                        keys.push(key);
-                        s.push(Item::Value);
-                        out.push((b, s));
-                    } else {
-                        out.push((b, with(vec![Item::KeyBody { len: *len, bytes: key }])));
-                    }
+                    keys.push(key);
+                    s.push(Item::Value);
+                    Some(s)
+                } else {
+                    Some(with(vec![Item::KeyBody { len: *len, bytes: key }]))
                 }
             }
             Item::Header { kind, width, got, acc } => {
-                for b in 0..=max_byte {
-                    let (got, acc) = (got + 1, (acc << 8) | b as u64);
-                    if got == width.length_bytes() {
-                        if self.profile.allows(*kind, *width, acc) {
-                            out.push((b, self.finish(with(self.body(*kind, acc)))));
-                        }
-                    } else if self.header_range(*kind, *width, got, acc, false).is_some() {
-                        out.push((b, with(vec![Item::Header { kind: *kind, width: *width, got, acc }])));
-                    }
+                let (got, acc) = (got + 1, (acc << 8) | b as u64);
+                if got == width.length_bytes() {
+                    self.profile
+                        .allows(*kind, *width, acc)
+                        .then(|| self.finish(with(self.body(*kind, acc))))
+                } else {
+                    self.header_range(*kind, *width, got, acc, false)?;
+                    Some(with(vec![Item::Header {
+                        kind: *kind,
+                        width: *width,
+                        got,
+                        acc,
+                    }]))
                 }
             }
             Item::IntPayload { format, got, acc } => {
-                for b in 0..=max_byte {
-                    let (got, acc) = (got + 1, (acc << 8) | b as u64);
-                    if !int_payload_possible(self.profile, *format, got, acc) {
-                        continue;
-                    }
-                    if got == format.payload_bytes() {
-                        out.push((b, self.finish(below.to_vec())));
-                    } else {
-                        out.push((b, with(vec![Item::IntPayload { format: *format, got, acc }])));
-                    }
+                let (got, acc) = (got + 1, (acc << 8) | b as u64);
+                if !int_payload_possible(self.profile, *format, got, acc) {
+                    None
+                } else if got == format.payload_bytes() {
+                    Some(self.finish(below.to_vec()))
+                } else {
+                    Some(with(vec![Item::IntPayload {
+                        format: *format,
+                        got,
+                        acc,
+                    }]))
                 }
             }
-            Item::Raw(n) => {
-                for b in 0..=max_byte {
-                    out.push((b, self.finish(with(if *n > 1 { vec![Item::Raw(n - 1)] } else { vec![] }))));
-                }
-            }
+            Item::Raw(n) => Some(self.finish(with(if *n > 1 { vec![Item::Raw(n - 1)] } else { vec![] }))),
             Item::Text { n, utf8 } => {
-                for b in 0..=max_byte {
-                    let mut u = *utf8;
-                    if !u.feed(b) || u.pending() as u64 > n - 1 {
-                        continue;
-                    }
-                    let rest = if *n > 1 { vec![Item::Text { n: n - 1, utf8: u }] } else { vec![] };
-                    out.push((b, self.finish(with(rest))));
+                let mut u = *utf8;
+                if !u.feed(b) || u.pending() as u64 > n - 1 {
+                    return None;
                 }
+                Some(self.finish(with(if *n > 1 {
+                    vec![Item::Text { n: n - 1, utf8: u }]
+                } else {
+                    vec![]
+                })))
             }
         }
-        out
     }
 
     /// Items for a container or string body of `n` (nothing if empty).
     fn body(&self, kind: Kind, n: u64) -> Vec<Item> {
         match (kind, n) {
             (_, 0) => vec![],
-            (Kind::Str, n) => vec![Item::Text { n, utf8: Utf8State::default() }],
+            (Kind::Str, n) => vec![Item::Text {
+                n,
+                utf8: Utf8State::default(),
+            }],
             (Kind::Bin, n) => vec![Item::Raw(n)],
             (Kind::Array, n) => vec![Item::Elements(n)],
             (Kind::Map, n) => vec![Item::Entries { n, keys: Vec::new() }],
@@ -433,12 +454,19 @@ impl Walk<'_> {
         match b {
             0x80..=0x8f => {
                 let n = (b & 0x0f) as u64;
-                self.profile.allows(Kind::Map, Width::Fix, n).then(|| self.body(Kind::Map, n))
+                self.profile
+                    .allows(Kind::Map, Width::Fix, n)
+                    .then(|| self.body(Kind::Map, n))
             }
             0xde | 0xdf => {
                 let width = if b == 0xde { Width::W16 } else { Width::W32 };
                 self.profile.len_range(Kind::Map, width)?;
-                Some(vec![Item::Header { kind: Kind::Map, width, got: 0, acc: 0 }])
+                Some(vec![Item::Header {
+                    kind: Kind::Map,
+                    width,
+                    got: 0,
+                    acc: 0,
+                }])
             }
             _ => None,
         }
@@ -449,7 +477,12 @@ impl Walk<'_> {
         let fixed_int = |format: IntFormat, v: i128| self.profile.allows_int(format, v).then(Vec::new);
         let header = |kind: Kind, width: Width| {
             self.profile.len_range(kind, width)?;
-            Some(vec![Item::Header { kind, width, got: 0, acc: 0 }])
+            Some(vec![Item::Header {
+                kind,
+                width,
+                got: 0,
+                acc: 0,
+            }])
         };
         let fix = |kind: Kind, n: u64| self.profile.allows(kind, Width::Fix, n).then(|| self.body(kind, n));
         match b {
@@ -510,7 +543,10 @@ fn int_payload_possible(profile: Profile, format: IntFormat, got: u8, acc: u64) 
     // Split the payload interval where the sign bit flips.
     let pieces: Vec<(u128, u128)> = if format.is_signed() {
         let half = 1u128 << (total_bits - 1);
-        [(lo, hi.min(half - 1)), (lo.max(half), hi)].into_iter().filter(|(a, b)| a <= b).collect()
+        [(lo, hi.min(half - 1)), (lo.max(half), hi)]
+            .into_iter()
+            .filter(|(a, b)| a <= b)
+            .collect()
     } else {
         vec![(lo, hi)]
     };
