@@ -7,7 +7,7 @@
 //! grammar implementation. It reports the first header, key or byte that
 //! breaks the rules, with its offset.
 
-use std::collections::HashSet;
+use ahash::AHashSet as HashSet;
 
 use crate::keyspec::KeySpec;
 use crate::profile::{IntFormat, Kind, Profile, Width};

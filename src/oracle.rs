@@ -24,6 +24,8 @@
 //! latter to build blobs greedily, and the tests check both.
 
 use std::collections::HashSet;
+
+use ahash::RandomState;
 use std::fmt::Write as _;
 
 use rmp::Marker;
@@ -32,6 +34,9 @@ use crate::keyspec::KeySpec;
 use crate::lengths::LengthSet;
 use crate::profile::{IntFormat, Kind, Profile, Width};
 use crate::utf8::Utf8State;
+
+/// The finished keys of one map.
+pub type KeySet = HashSet<Box<[u8]>, RandomState>;
 
 /// Where a token stands in the document.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,7 +71,7 @@ struct MapFrame {
     /// The entry in progress has its key and awaits its value.
     awaiting_value: bool,
     /// Keys of finished entries.
-    keys: HashSet<Box<[u8]>>,
+    keys: KeySet,
     /// How many finished keys each key length has, kept alongside `keys`
     /// so cost queries stay independent of the map's size.
     lens: Vec<(u64, u64)>,
@@ -155,6 +160,9 @@ pub struct Parser {
     /// Human-readable steps, recorded only when asked for (the brute-force
     /// sweep runs without it).
     trace: Option<Vec<String>>,
+    /// One hasher for every map's key set: seeding a fresh one per map
+    /// would cost the sweeps more than the parse itself.
+    hasher: RandomState,
     /// Whether to spell out why a parse died (off in sweeps, where the
     /// formatting would cost more than the parse).
     reasons: bool,
@@ -170,6 +178,7 @@ impl Parser {
             pos: 0,
             dead: None,
             trace: None,
+            hasher: RandomState::new(),
             reasons: true,
         }
     }
@@ -449,7 +458,7 @@ impl Parser {
                     self.frames.push(Frame::Map(MapFrame {
                         left: n,
                         awaiting_value: false,
-                        keys: HashSet::new(),
+                        keys: KeySet::with_hasher(self.hasher.clone()),
                         lens: Vec::new(),
                     }));
                 }
@@ -668,7 +677,7 @@ impl Parser {
     }
 
     /// Keys already finished in the innermost map, if any.
-    pub fn current_map_keys(&self) -> Option<&HashSet<Box<[u8]>>> {
+    pub fn current_map_keys(&self) -> Option<&KeySet> {
         self.frames.iter().rev().find_map(|f| match f {
             Frame::Map(m) => Some(&m.keys),
             _ => None,

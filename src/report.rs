@@ -119,7 +119,24 @@ pub fn compute_all(configs: &[Config], sweep: Sweep, show_progress: bool) -> Res
     let rows: Result<Vec<Row>> = configs
         .par_iter()
         .map(|c| {
+            let start = std::time::Instant::now();
             let row = compute(c, sweep, false);
+            // One line per configuration, also when the bar is hidden (CI).
+            let line = match &row {
+                Ok(r) => format!(
+                    "{}: bound {}, {} colliding lengths below 2^31 ({:.1?})",
+                    short(c),
+                    r.bound.map_or("none".into(), |b| b.to_string()),
+                    r.colliding.len(),
+                    start.elapsed()
+                ),
+                Err(e) => format!("{}: FAILED: {e:#}", short(c)),
+            };
+            if overall.is_hidden() {
+                eprintln!("{line}");
+            } else {
+                overall.println(line);
+            }
             overall.inc(1);
             row
         })

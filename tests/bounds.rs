@@ -37,6 +37,7 @@ use prefixproof::witness::{self, hex};
 ///     profile writes 256 with str16) gives 0x01da81 = 121473.
 ///   - str8 and longer fixstr keys put a key byte (>= 0x30) in b3: huge.
 ///   - any-width also allows `81 db 00 00` = 56193, but 223 is smaller.
+///
 /// map16-header never writes fixmap, so only its map32 case counts.
 fn expected_bound(c: &Config) -> u64 {
     let long_keys = c.kmax.max_len() >= 256;

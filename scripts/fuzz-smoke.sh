@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# CI smoke test of the fuzz targets: build all of them once, then run each
+# for SECONDS (default 30) from the seed corpora; fail on any crash.
+#
+#   scripts/fuzz-smoke.sh [SECONDS]
+#
+# Uses nightly + AddressSanitizer when a nightly toolchain is installed,
+# otherwise stable with `-s none` (FUZZ_SANITIZER=none forces the latter).
+# Installs cargo-fuzz if missing. One core; writes nothing outside fuzz/
+# (corpora, artifacts and logs there are git-ignored). A crash leaves its
+# input in fuzz/artifacts/<target>/: copy it into fuzz/regressions/<target>/
+# to make it a test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+die() { echo "fuzz-smoke: error: $*" >&2; exit 2; }
+log() { echo "[fuzz-smoke $(date +%H:%M:%S)] $*"; }
+
+case "${1:-}" in -h | --help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
+SECS=${1:-30}
+[[ $SECS =~ ^[1-9][0-9]*$ ]] || die "SECONDS must be a positive integer, got '$SECS'"
+TARGETS=(misread_below_bound bson_roundtrip decode_bytes oracle_vs_raw profile_conformance)
+
+if ! command -v cargo-fuzz >/dev/null 2>&1; then
+  log "cargo-fuzz not found: installing it (cargo install cargo-fuzz --locked)"
+  cargo install cargo-fuzz --locked || die "could not install cargo-fuzz"
+fi
+if [[ ${FUZZ_SANITIZER:-} != none ]] && rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
+  FUZZ=(cargo +nightly fuzz)
+  SAN=(-s address)
+  MODE="nightly + AddressSanitizer"
+else
+  FUZZ=(cargo fuzz)
+  SAN=(-s none)
+  MODE="stable, no sanitizer (-s none)"
+fi
+
+limits() {
+  case "$1" in
+    decode_bytes) echo "-rss_limit_mb=512 -malloc_limit_mb=64" ;;
+    *) echo "-rss_limit_mb=2048 -malloc_limit_mb=512" ;;
+  esac
+}
+
+log "mode: $MODE; ${SECS}s per target"
+log "building the fuzz targets"
+"${FUZZ[@]}" build "${SAN[@]}" || die "building the fuzz targets failed"
+log "writing seed corpora"
+cargo run --release --quiet -- seed-corpus --dir fuzz/corpus || die "seed-corpus failed"
+
+mkdir -p fuzz/logs
+failed=()
+printf '%-20s %10s %8s %8s %8s\n' target execs exec/s cov ft
+for t in "${TARGETS[@]}"; do
+  logf="fuzz/logs/$t.smoke.log"
+  # shellcheck disable=SC2046 # limits are meant to split into flags
+  if "${FUZZ[@]}" run "${SAN[@]}" "$t" -- -max_total_time="$SECS" -timeout=30 -max_len=65536 \
+    -print_final_stats=1 $(limits "$t") >"$logf" 2>&1; then
+    result=ok
+  else
+    result=FAILED
+    failed+=("$t")
+  fi
+  execs=$(grep -a 'stat::number_of_executed_units' "$logf" | tail -1 | awk '{print $2}' || true)
+  rate=$(grep -a 'stat::average_exec_per_sec' "$logf" | tail -1 | awk '{print $2}' || true)
+  line=$(grep -aE 'cov: [0-9]+ ft: [0-9]+' "$logf" | tail -1 || true)
+  printf '%-20s %10s %8s %8s %8s %s\n' "$t" "${execs:-?}" "${rate:-?}" \
+    "$(sed -nE 's/.*cov: ([0-9]+).*/\1/p' <<<"$line")" "$(sed -nE 's/.*ft: ([0-9]+).*/\1/p' <<<"$line")" "$result"
+  if [[ $result != ok ]]; then
+    echo "---- $t: what failed (full log: $logf) ----"
+    grep -aE 'panicked at|fuzz finding|==[0-9]+== ?ERROR|SUMMARY:|Test unit written to|Error:' "$logf" | cut -c1-500 | head -12 || true
+    echo "----"
+  fi
+done
+
+if ((${#failed[@]})); then
+  log "FAILED: ${failed[*]} (inputs in fuzz/artifacts/<target>/, logs in fuzz/logs/)"
+  exit 1
+fi
+log "all ${#TARGETS[@]} fuzz targets ran ${SECS}s without a crash"

@@ -1,0 +1,663 @@
+//! The checks the fuzz targets run, as ordinary library functions.
+//!
+//! Each fuzz target in `fuzz/fuzz_targets/` is a one-line wrapper around
+//! one function here, and `tests/fuzz_regressions.rs` replays every saved
+//! input under `fuzz/regressions/<target>/` through the same function, so
+//! a crash or misread the fuzzer finds becomes an ordinary test that runs
+//! exactly the code the fuzzer ran. A check returns a [`Finding`] for a
+//! property that does not hold; a panic inside the library is a finding
+//! too (the fuzzer reports it as a crash, the regression test as a failed
+//! file).
+//!
+//! Inputs are byte strings. The structure-aware targets turn them into a
+//! [`DocInput`] (or a [`Document`]) with [`arbitrary`]; the raw targets
+//! read a configuration selector from the first byte and take the rest as
+//! the blob. Every target skips inputs over [`MAX_INPUT`] bytes, so no
+//! input can make a check run long.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
+
+use arbitrary::{Arbitrary, Unstructured};
+
+use crate::config::Config;
+use crate::conformance;
+use crate::decode::{decode, decode_msgpack, Decoded};
+use crate::detector::{classify, Format};
+use crate::lengths::LengthSet;
+use crate::model::{bson_same, to_bson, Document};
+use crate::oracle::{self, Parser};
+use crate::profile::Profile;
+use crate::profile_encode::{encode, encode_choices, Choices};
+use crate::search::walk;
+use crate::witness::{self, hex};
+
+/// Inputs longer than this are skipped (and rejected from the corpus).
+pub const MAX_INPUT: usize = 64 * 1024;
+
+/// The oracle is asked about every prefix of up to this many bytes (plus
+/// the whole blob): the length prefix and the structure it forces live in
+/// the first bytes, and each question costs a parse of the prefix.
+pub const PREFIXES_CHECKED: usize = 16;
+
+/// Blobs nesting deeper than this are left out of the oracle-vs-checker
+/// comparison in the "not conforming" direction: the conformance checker
+/// gives up at [`conformance::MAX_DEPTH`], the oracle has no depth limit.
+pub const DEPTH_COMPARED: usize = conformance::MAX_DEPTH / 2;
+
+/// A property that does not hold for an input: a bug in the library (or in
+/// the check).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding(pub String);
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Finding {}
+
+/// What a check did with an input that broke nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Run {
+    /// The input was checked.
+    Checked,
+    /// The input is out of scope (too large, unparseable as structured
+    /// input); the fuzzer should not keep it.
+    Skipped,
+}
+
+/// The result of one check.
+pub type Outcome = Result<Run, Finding>;
+
+/// A check over the raw bytes of one fuzz input.
+pub type Check = fn(&[u8]) -> Outcome;
+
+/// Every fuzz target, by name, with the check it runs. The names are the
+/// file names in `fuzz/fuzz_targets/` and the directories in
+/// `fuzz/corpus/` and `fuzz/regressions/`.
+pub const TARGETS: [(&str, Check); 5] = [
+    ("misread_below_bound", misread_below_bound),
+    ("bson_roundtrip", bson_roundtrip),
+    ("decode_bytes", decode_bytes),
+    ("oracle_vs_raw", oracle_vs_raw),
+    ("profile_conformance", profile_conformance),
+];
+
+/// The check of the target called `name`.
+pub fn check_of(name: &str) -> Option<Check> {
+    TARGETS.iter().find(|(n, _)| *n == name).map(|(_, c)| *c)
+}
+
+/// What a fuzz target does with a check: `true` to keep the input in the
+/// corpus, `false` to reject it (skipped); a finding panics, which
+/// libFuzzer reports as a crash and saves as an artifact.
+pub fn fuzz(check: Check, data: &[u8]) -> bool {
+    match check(data) {
+        Ok(Run::Checked) => true,
+        Ok(Run::Skipped) => false,
+        Err(f) => panic!("fuzz finding: {f}"),
+    }
+}
+
+fn finding(msg: impl Into<String>) -> Finding {
+    Finding(msg.into())
+}
+
+/// The 40 report configurations, computed once.
+pub fn configs() -> &'static [Config] {
+    static ALL: OnceLock<Vec<Config>> = OnceLock::new();
+    ALL.get_or_init(Config::all)
+}
+
+/// The configuration a selector byte picks (modulo the number of
+/// configurations). The seed corpus writer uses the inverse,
+/// [`selector_of`].
+pub fn config_of(selector: u8) -> Config {
+    let all = configs();
+    all[selector as usize % all.len()]
+}
+
+/// The selector byte for a configuration.
+pub fn selector_of(config: &Config) -> u8 {
+    configs()
+        .iter()
+        .position(|c| c == config)
+        .expect("a report configuration") as u8
+}
+
+// ---------------------------------------------------------------------------
+// Bounds.
+
+/// Where the committed report lives.
+pub fn bounds_csv_path() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("reports")
+        .join(crate::report::BOUNDS)
+}
+
+/// Parse the `bound` column of a `bounds.csv` text, by configuration
+/// (`None` for "none below 2^31"). Rows that name no report configuration
+/// are errors, so a renamed profile cannot silently drop a bound.
+pub fn parse_bounds_csv(text: &str) -> Result<HashMap<Config, Option<u64>>, String> {
+    let mut rd = csv::Reader::from_reader(text.as_bytes());
+    let headers = rd.headers().map_err(|e| e.to_string())?.clone();
+    let col = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h == name)
+            .ok_or(format!("bounds.csv has no {name} column"))
+    };
+    let (p, f, k, b) = (col("profile")?, col("first_char")?, col("kmax")?, col("bound")?);
+    let mut out = HashMap::new();
+    for rec in rd.records() {
+        let rec = rec.map_err(|e| e.to_string())?;
+        let field = |i: usize| rec.get(i).unwrap_or_default();
+        let config = configs()
+            .iter()
+            .find(|c| c.profile.name() == field(p) && c.first_char.name() == field(f) && c.kmax.to_string() == field(k))
+            .ok_or_else(|| format!("bounds.csv row {:?} is not a report configuration", rec))?;
+        let bound = match field(b) {
+            "none" => None,
+            s => Some(s.parse::<u64>().map_err(|e| format!("bounds.csv bound {s:?}: {e}"))?),
+        };
+        out.insert(*config, bound);
+    }
+    Ok(out)
+}
+
+/// The configuration's bound (`None`: no colliding length below 2^31).
+///
+/// Taken from the committed `reports/bounds.csv` (which `cargo test`
+/// proves) when it has the row; otherwise computed by the structural walk,
+/// once per configuration, on first use. The fuzz targets only ask when a
+/// blob is classified BSON, which is rare, so nothing is computed at
+/// startup.
+pub fn bound(config: &Config) -> Option<u64> {
+    static REPORT: OnceLock<HashMap<Config, Option<u64>>> = OnceLock::new();
+    static WALKED: OnceLock<Mutex<HashMap<Config, Option<u64>>>> = OnceLock::new();
+    let report = REPORT.get_or_init(|| {
+        let Ok(text) = std::fs::read_to_string(bounds_csv_path()) else {
+            return HashMap::new();
+        };
+        // A malformed committed report is a bug the fuzzer should not
+        // paper over with the walk.
+        parse_bounds_csv(&text).unwrap_or_else(|e| panic!("{}: {e}", bounds_csv_path().display()))
+    });
+    if let Some(b) = report.get(config) {
+        return *b;
+    }
+    let walked = WALKED.get_or_init(Mutex::default);
+    let mut walked = walked.lock().unwrap_or_else(|e| e.into_inner());
+    *walked.entry(*config).or_insert_with(|| {
+        walk::colliding_lengths(config.profile, &config.keys())
+            .first()
+            .map(|l| *l as u64)
+    })
+}
+
+// ---------------------------------------------------------------------------
+// Shared properties.
+
+/// The oracle is sound on `blob`, a conforming document: for every prefix
+/// of up to [`PREFIXES_CHECKED`] bytes, and for the whole blob, the set of
+/// lengths it gives contains the blob's length.
+pub fn oracle_contains_own_length(config: &Config, blob: &[u8]) -> Result<(), Finding> {
+    let (profile, keys) = (config.profile, config.keys());
+    let len = blob.len() as u128;
+    let ends = (0..=blob.len().min(PREFIXES_CHECKED)).chain(std::iter::once(blob.len()));
+    for n in ends {
+        let set = oracle::lengths(profile, keys, &blob[..n]);
+        if !set.contains(len) {
+            return Err(finding(format!(
+                "oracle unsound: {config}: the {n}-byte prefix {} has lengths {set}, \
+                 but the conforming document {} has length {len}",
+                hex(&blob[..n]),
+                abbreviated_hex(blob),
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The misread property for a conforming blob of a configuration: a blob
+/// the detector calls BSON is at least the configuration's bound long, and
+/// is then a verifiable witness.
+pub fn misread_only_from_bound(config: &Config, blob: &[u8]) -> Result<(), Finding> {
+    if classify(blob).format != Format::Bson {
+        return Ok(());
+    }
+    let len = blob.len() as u64;
+    match bound(config) {
+        Some(b) if len >= b => witness::verify(config.profile, &config.keys(), blob).map_err(|e| {
+            finding(format!(
+                "{config}: a {len}-byte colliding blob fails witness verification: {e}"
+            ))
+        }),
+        b => Err(finding(format!(
+            "MISREAD BELOW THE BOUND: {config}: a conforming {len}-byte blob is classified BSON, but the bound is {}; \
+             blob {}",
+            b.map_or("none".into(), |b| b.to_string()),
+            abbreviated_hex(blob),
+        ))),
+    }
+}
+
+/// Hex of a blob, cut in the middle when long.
+pub fn abbreviated_hex(blob: &[u8]) -> String {
+    const SHOW: usize = 96;
+    if blob.len() <= 2 * SHOW {
+        hex(blob)
+    } else {
+        format!(
+            "{}…({} bytes)…{}",
+            hex(&blob[..SHOW]),
+            blob.len() - 2 * SHOW,
+            hex(&blob[blob.len() - SHOW..])
+        )
+    }
+}
+
+/// `a ⊆ b` for normalized length sets.
+fn subset(a: &LengthSet, b: &LengthSet) -> bool {
+    a.ranges()
+        .iter()
+        .all(|&(lo, hi)| b.ranges().iter().any(|&(l, h)| l <= lo && hi <= h))
+}
+
+// ---------------------------------------------------------------------------
+// Structure-aware inputs.
+
+/// The input of `misread_below_bound`: a configuration selector, header
+/// choices for any-width (`None`: the encoder's default; `Some(seed)`:
+/// random permitted widths), and a document (its keys are fitted to the
+/// configuration before encoding).
+#[derive(Clone, Debug, Arbitrary)]
+pub struct DocInput {
+    pub config: u8,
+    pub choices: Option<u64>,
+    pub doc: Document,
+}
+
+/// Turn fuzz bytes into a structured input exactly as `libfuzzer-sys`'s
+/// typed `fuzz_target!` does (`arbitrary_take_rest`).
+pub fn structured<'a, T: Arbitrary<'a>>(data: &'a [u8]) -> Option<T> {
+    if data.len() > MAX_INPUT {
+        return None;
+    }
+    T::arbitrary_take_rest(Unstructured::new(data)).ok()
+}
+
+/// Target `misread_below_bound`, on raw bytes.
+pub fn misread_below_bound(data: &[u8]) -> Outcome {
+    match structured::<DocInput>(data) {
+        Some(input) => check_misread_below_bound(&input),
+        None => Ok(Run::Skipped),
+    }
+}
+
+/// Target `misread_below_bound`: encode a document (keys fitted to the
+/// configuration) under the configuration's profile, then
+/// * the profile's conformance checker accepts the blob;
+/// * the oracle's set for each prefix (up to 16 bytes, and the whole blob)
+///   contains the blob's length;
+/// * a blob shorter than the configuration's bound is classified msgpack
+///   (one classified BSON must be at least the bound long, and a valid
+///   witness);
+/// * classified msgpack, it decodes back to the same document.
+pub fn check_misread_below_bound(input: &DocInput) -> Outcome {
+    let config = config_of(input.config);
+    let (profile, keys) = (config.profile, config.keys());
+    let doc = input.doc.fit(profile, &keys);
+    if !doc.conforms(&keys) {
+        return Err(finding(format!(
+            "{config}: Document::fit gave a document that does not conform: {doc:?}"
+        )));
+    }
+    let encoded = match input.choices {
+        Some(seed) => encode_choices(profile, &doc, &Choices::seeded(seed)),
+        None => encode(profile, &doc),
+    };
+    let blob = encoded.map_err(|e| finding(format!("{config}: cannot encode a fitted document: {e}; {doc:?}")))?;
+    if let Err(v) = conformance::check(profile, &keys, &blob) {
+        return Err(finding(format!(
+            "{config}: the profile encoder wrote a blob its conformance check rejects ({v}): {}",
+            abbreviated_hex(&blob)
+        )));
+    }
+    oracle_contains_own_length(&config, &blob)?;
+    misread_only_from_bound(&config, &blob)?;
+    if classify(&blob).format == Format::MsgPack {
+        let decoded = match decode(&blob) {
+            Ok(Decoded::MsgPack(v)) => v,
+            Ok(Decoded::Bson(_)) => return Err(finding("classified msgpack but decoded as BSON")),
+            Err(e) => return Err(finding(format!("{config}: decode fails on a conforming blob: {e}"))),
+        };
+        match Document::from_rmpv(&decoded) {
+            Ok(back) if back == doc => {}
+            Ok(back) => {
+                return Err(finding(format!(
+                    "{config}: round trip changed the document: {doc:?} -> {back:?}"
+                )))
+            }
+            Err(e) => return Err(finding(format!("{config}: decoded value is not a model document: {e}"))),
+        }
+    }
+    Ok(Run::Checked)
+}
+
+/// Target `bson_roundtrip`, on raw bytes.
+pub fn bson_roundtrip(data: &[u8]) -> Outcome {
+    match structured::<Document>(data) {
+        Some(doc) => check_bson_roundtrip(&doc),
+        None => Ok(Run::Skipped),
+    }
+}
+
+/// Target `bson_roundtrip`: a document written as BSON is classified BSON
+/// and decodes to the same BSON document (doubles compared by bits).
+pub fn check_bson_roundtrip(doc: &Document) -> Outcome {
+    let expected = to_bson(doc);
+    let bytes = expected
+        .to_vec()
+        .map_err(|e| finding(format!("bson cannot serialize {doc:?}: {e}")))?;
+    let c = classify(&bytes);
+    if c.format != Format::Bson {
+        return Err(finding(format!(
+            "a BSON document is classified {} ({}): {}",
+            c.format,
+            c.reason,
+            hex(&bytes)
+        )));
+    }
+    match decode(&bytes) {
+        Ok(Decoded::Bson(back)) if bson_same(&back, &expected) => Ok(Run::Checked),
+        Ok(Decoded::Bson(back)) => Err(finding(format!(
+            "BSON round trip changed the document: {expected:?} -> {back:?}"
+        ))),
+        Ok(Decoded::MsgPack(v)) => Err(finding(format!("a BSON document decoded as msgpack: {v}"))),
+        Err(e) => Err(finding(format!(
+            "a BSON document does not decode: {e}; {}",
+            abbreviated_hex(&bytes)
+        ))),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Raw-bytes inputs.
+
+/// Target `decode_bytes`: any bytes go into [`decode`], which must return
+/// (never panic, hang or allocate by a header's word; the fuzz scripts set
+/// a malloc limit), and whose answer must match the detector's format.
+pub fn decode_bytes(data: &[u8]) -> Outcome {
+    if data.len() > MAX_INPUT {
+        return Ok(Run::Skipped);
+    }
+    let format = classify(data).format;
+    match decode(data) {
+        Ok(Decoded::Bson(_)) if format != Format::Bson => Err(finding("decoded as BSON but classified msgpack")),
+        Ok(Decoded::MsgPack(_)) if format != Format::MsgPack => Err(finding("decoded as msgpack but classified BSON")),
+        Ok(Decoded::MsgPack(v)) => {
+            // Whatever decodes must re-encode to a blob that decodes to the
+            // same value (rmpv is the independent decoder).
+            let mut again = Vec::new();
+            rmpv::encode::write_value(&mut again, &v)
+                .map_err(|e| finding(format!("rmpv cannot re-encode {v}: {e}")))?;
+            match decode_msgpack(&again) {
+                Ok(w) if values_same(&v, &w) => Ok(Run::Checked),
+                Ok(w) => Err(finding(format!("msgpack re-encode changed the value: {v} -> {w}"))),
+                Err(e) => Err(finding(format!("msgpack re-encode of {v} does not decode: {e}"))),
+            }
+        }
+        _ => Ok(Run::Checked),
+    }
+}
+
+/// Equality of rmpv values with floats by bits (NaN equals itself), and a
+/// str that is not UTF-8 equal to a bin of the same bytes: rmpv decodes
+/// such a str but writes it back as bin.
+fn values_same(a: &rmpv::Value, b: &rmpv::Value) -> bool {
+    use rmpv::Value as V;
+    match (a, b) {
+        (V::String(s), V::Binary(bytes)) if s.as_str().is_none() => s.as_bytes() == bytes.as_slice(),
+        (V::F32(x), V::F32(y)) => x.to_bits() == y.to_bits(),
+        (V::F64(x), V::F64(y)) => x.to_bits() == y.to_bits(),
+        (V::Array(x), V::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| values_same(p, q)),
+        (V::Map(x), V::Map(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .zip(y)
+                    .all(|((k1, v1), (k2, v2))| values_same(k1, k2) && values_same(v1, v2))
+        }
+        _ => a == b,
+    }
+}
+
+/// Split a raw input into its configuration and blob.
+pub fn split_raw(data: &[u8]) -> Option<(Config, &[u8])> {
+    match data.split_first() {
+        Some((&selector, blob)) if data.len() <= MAX_INPUT => Some((config_of(selector), blob)),
+        _ => None,
+    }
+}
+
+/// A raw input for `config` and `blob` (what [`split_raw`] undoes).
+pub fn raw_input(config: &Config, blob: &[u8]) -> Vec<u8> {
+    let mut v = Vec::with_capacity(blob.len() + 1);
+    v.push(selector_of(config));
+    v.extend_from_slice(blob);
+    v
+}
+
+/// Target `oracle_vs_raw`: the first byte picks a configuration, the rest
+/// is a blob. Then
+/// * the oracle's sets only shrink as the prefix grows (up to 16 bytes);
+/// * if the conformance checker accepts the blob, every prefix's set (up
+///   to 16 bytes, and the whole blob) contains its length, and the
+///   misread property holds for it;
+/// * conversely, the oracle says the whole blob is a complete document
+///   (its set contains the blob's length) exactly when the checker accepts
+///   it (for blobs nesting at most [`DEPTH_COMPARED`] deep).
+pub fn oracle_vs_raw(data: &[u8]) -> Outcome {
+    let Some((config, blob)) = split_raw(data) else {
+        return Ok(Run::Skipped);
+    };
+    let (profile, keys) = (config.profile, config.keys());
+    let len = blob.len() as u128;
+    let mut previous: Option<LengthSet> = None;
+    for n in 0..=blob.len().min(PREFIXES_CHECKED) {
+        let set = oracle::lengths(profile, keys, &blob[..n]);
+        if let Some(prev) = &previous {
+            if !subset(&set, prev) {
+                return Err(finding(format!(
+                    "{config}: oracle sets grow with the prefix: {} gives {prev}, {} gives {set}",
+                    hex(&blob[..n - 1]),
+                    hex(&blob[..n])
+                )));
+            }
+        }
+        previous = Some(set);
+    }
+    let conforms = conformance::check(profile, &keys, blob);
+    if conforms.is_ok() {
+        oracle_contains_own_length(&config, blob)?;
+        misread_only_from_bound(&config, blob)?;
+    }
+    // The converse direction, on the whole blob.
+    let mut p = Parser::new(profile, keys);
+    let mut deepest = p.depth();
+    for &b in blob {
+        if !p.advance(&[b]) {
+            break;
+        }
+        deepest = deepest.max(p.depth());
+    }
+    let complete = p.lengths().contains(len);
+    if complete != p.is_complete() {
+        return Err(finding(format!(
+            "{config}: oracle's set {} {} the blob's length {len}, but is_complete() = {}; blob {}",
+            p.lengths(),
+            if complete { "contains" } else { "lacks" },
+            p.is_complete(),
+            abbreviated_hex(blob)
+        )));
+    }
+    if let (true, Err(v)) = (complete, &conforms) {
+        if deepest <= DEPTH_COMPARED {
+            return Err(finding(format!(
+                "{config}: the oracle accepts the whole blob as a document but the conformance check says {v}; blob {}",
+                abbreviated_hex(blob)
+            )));
+        }
+    }
+    Ok(Run::Checked)
+}
+
+/// Target `profile_conformance`: the first byte picks a configuration, the
+/// rest is a blob. If the profile's conformance check accepts it:
+/// * rmpv decodes it to a model document that conforms to the keys;
+/// * re-encoding that document with the header widths the blob used
+///   (forced choices) gives back the identical bytes;
+/// * for the profiles that permit exactly one form per length, count and
+///   integer (canonical, legacy, map32-header, map16-header) the default
+///   encoder gives the identical bytes too; for any-width, the default
+///   re-encoding conforms.
+pub fn profile_conformance(data: &[u8]) -> Outcome {
+    let Some((config, blob)) = split_raw(data) else {
+        return Ok(Run::Skipped);
+    };
+    let (profile, keys) = (config.profile, config.keys());
+    if conformance::check(profile, &keys, blob).is_err() {
+        return Ok(Run::Checked);
+    }
+    let value = decode_msgpack(blob).map_err(|e| {
+        finding(format!(
+            "{config}: conforming blob that rmpv rejects ({e}): {}",
+            abbreviated_hex(blob)
+        ))
+    })?;
+    let doc = Document::from_rmpv(&value).map_err(|e| {
+        finding(format!(
+            "{config}: conforming blob that is not a model document ({e}): {}",
+            abbreviated_hex(blob)
+        ))
+    })?;
+    if !doc.conforms(&keys) {
+        return Err(finding(format!(
+            "{config}: conforming blob whose keys do not conform: {}",
+            abbreviated_hex(blob)
+        )));
+    }
+    let forced = Choices {
+        forced: blob.to_vec(),
+        seed: None,
+        random_until: 0,
+    };
+    let again =
+        encode_choices(profile, &doc, &forced).map_err(|e| finding(format!("{config}: cannot re-encode: {e}")))?;
+    if again != blob {
+        return Err(finding(format!(
+            "{config}: re-encoding with the blob's own header widths differs: {} -> {}",
+            abbreviated_hex(blob),
+            abbreviated_hex(&again)
+        )));
+    }
+    let default = encode(profile, &doc).map_err(|e| finding(format!("{config}: cannot re-encode: {e}")))?;
+    if profile == Profile::AnyWidth {
+        if let Err(v) = conformance::check(profile, &keys, &default) {
+            return Err(finding(format!(
+                "{config}: the default re-encoding does not conform ({v})"
+            )));
+        }
+    } else if default != blob {
+        return Err(finding(format!(
+            "{config}: profile {profile} permits one encoding per value, but re-encoding differs: {} -> {}",
+            abbreviated_hex(blob),
+            abbreviated_hex(&default)
+        )));
+    }
+    Ok(Run::Checked)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Int, Map, Value};
+
+    #[test]
+    fn selectors_round_trip() {
+        assert_eq!(configs().len(), 40);
+        for c in configs() {
+            assert_eq!(config_of(selector_of(c)), *c);
+            let raw = raw_input(c, b"\x80");
+            assert_eq!(split_raw(&raw), Some((*c, &b"\x80"[..])));
+        }
+    }
+
+    #[test]
+    fn checks_pass_on_simple_inputs() {
+        for (name, check) in TARGETS {
+            for data in [
+                &b""[..],
+                b"\x00",
+                b"\x00\x81\xa1a\x01",
+                b"\x05\x00\x00\x00\x00",
+                &[0xff; 64],
+            ] {
+                assert!(check(data).is_ok(), "{name} on {data:02x?}: {:?}", check(data));
+            }
+        }
+        let doc = Document(Map(vec![
+            ("a".into(), Value::Int(Int::from(-1i8))),
+            (
+                "b".into(),
+                Value::Array(vec![Value::F64(f64::NAN), Value::Bin(vec![0; 40])]),
+            ),
+        ]));
+        for selector in 0..40 {
+            let input = DocInput {
+                config: selector,
+                choices: Some(7),
+                doc: doc.clone(),
+            };
+            assert_eq!(check_misread_below_bound(&input), Ok(Run::Checked));
+            let c = config_of(selector);
+            let blob = encode(c.profile, &doc.fit(c.profile, &c.keys())).unwrap();
+            assert_eq!(oracle_vs_raw(&raw_input(&c, &blob)), Ok(Run::Checked));
+            assert_eq!(profile_conformance(&raw_input(&c, &blob)), Ok(Run::Checked));
+        }
+        assert_eq!(check_bson_roundtrip(&doc), Ok(Run::Checked));
+    }
+
+    #[test]
+    fn oversized_inputs_are_skipped() {
+        let big = vec![0u8; MAX_INPUT + 1];
+        for (name, check) in TARGETS {
+            assert_eq!(check(&big), Ok(Run::Skipped), "{name}");
+        }
+    }
+
+    #[test]
+    fn bounds_csv_parsing() {
+        let text = "profile,first_char,kmax,bound,prefix_hex,structure,colliding_lengths_below_2_31,blog_claim\n\
+                    map32-header,alnum,31,223,df000000,\"a, b\",5,3187073\n\
+                    canonical,ident,unbounded,none,,,0,6398337\n";
+        let m = parse_bounds_csv(text).unwrap();
+        let c = |p, f, k| Config {
+            profile: p,
+            first_char: f,
+            kmax: k,
+        };
+        use crate::keyspec::{FirstChar, Kmax};
+        assert_eq!(
+            m[&c(Profile::Map32Header, FirstChar::Alnum, Kmax::Bounded(31))],
+            Some(223)
+        );
+        assert_eq!(m[&c(Profile::Canonical, FirstChar::Ident, Kmax::Unbounded)], None);
+        assert!(parse_bounds_csv("profile,first_char,kmax,bound\nnope,alnum,31,5\n").is_err());
+        assert!(parse_bounds_csv("profile,first_char,kmax\n").is_err());
+    }
+}

@@ -1,0 +1,680 @@
+//! The document model: the values a conforming dictionary can hold, as plain
+//! Rust data, independent of any wire format.
+//!
+//! Property tests and fuzz targets generate documents here and then encode
+//! them ([`crate::profile_encode`] for msgpack, [`to_bson`] for BSON), so one
+//! definition drives every check. The model owns:
+//!
+//! * the types ([`Value`], [`Int`], [`Map`], [`Document`]);
+//! * conversion to and from `rmpv` (the independent msgpack decoder's
+//!   model) and to `bson`;
+//! * conformance to a [`KeySpec`] and repairing keys to fit one;
+//! * [`arbitrary::Arbitrary`] for fuzzing, on these same types.
+//!
+//! Floats compare by bit pattern (`NaN == NaN`, `0.0 != -0.0`), so equality
+//! means "encodes to the same value", which is what round-trip tests need.
+
+use std::collections::HashSet;
+use std::fmt;
+
+use arbitrary::{Arbitrary, Unstructured};
+
+use crate::keyspec::KeySpec;
+use crate::profile::Profile;
+
+/// Deepest nesting [`Value::from_rmpv`] follows (matches the decoder's
+/// limit, so anything `decode` returns converts).
+pub const MAX_DEPTH: usize = crate::decode::MAX_DEPTH;
+
+/// An integer msgpack can carry: any `i64` or any `u64`.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Int(i128);
+
+impl Int {
+    /// Smallest representable value, `i64::MIN`.
+    pub const MIN: i128 = i64::MIN as i128;
+    /// Largest representable value, `u64::MAX`.
+    pub const MAX: i128 = u64::MAX as i128;
+
+    /// `None` outside `[i64::MIN, u64::MAX]`.
+    pub fn new(v: i128) -> Option<Int> {
+        (Self::MIN..=Self::MAX).contains(&v).then_some(Int(v))
+    }
+
+    pub fn get(self) -> i128 {
+        self.0
+    }
+
+    /// The `i64` value, if it fits.
+    pub fn as_i64(self) -> Option<i64> {
+        i64::try_from(self.0).ok()
+    }
+
+    /// The `u64` value, if it fits.
+    pub fn as_u64(self) -> Option<u64> {
+        u64::try_from(self.0).ok()
+    }
+}
+
+impl fmt::Debug for Int {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+macro_rules! int_from {
+    ($($t:ty),*) => {$(
+        impl From<$t> for Int {
+            fn from(v: $t) -> Int {
+                Int(v as i128)
+            }
+        }
+    )*};
+}
+int_from!(i8, i16, i32, i64, u8, u16, u32, u64);
+
+/// One value of a conforming document.
+#[derive(Clone)]
+pub enum Value {
+    Nil,
+    Bool(bool),
+    Int(Int),
+    F32(f32),
+    F64(f64),
+    /// A str value: always valid UTF-8 (msgpack str must be).
+    Str(String),
+    Bin(Vec<u8>),
+    Array(Vec<Value>),
+    Map(Map),
+}
+
+/// A map with string keys, in encoding order. Keys are meant to be
+/// distinct; [`Document::conforms`] checks it, and every constructor here
+/// (`from_rmpv`, `fit_keys`, `Arbitrary`) guarantees it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Map(pub Vec<(String, Value)>);
+
+/// A whole stored dictionary: a map at the top level.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Document(pub Map);
+
+impl PartialEq for Value {
+    fn eq(&self, other: &Value) -> bool {
+        use Value::*;
+        match (self, other) {
+            (Nil, Nil) => true,
+            (Bool(a), Bool(b)) => a == b,
+            (Int(a), Int(b)) => a == b,
+            // By bits: the question is "same encoded value", and NaN must
+            // equal itself for round trips to compare.
+            (F32(a), F32(b)) => a.to_bits() == b.to_bits(),
+            (F64(a), F64(b)) => a.to_bits() == b.to_bits(),
+            (Str(a), Str(b)) => a == b,
+            (Bin(a), Bin(b)) => a == b,
+            (Array(a), Array(b)) => a == b,
+            (Map(a), Map(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+/// Long strings and binaries (padding runs to megabytes) are abbreviated,
+/// so failing property-test cases stay readable.
+impl fmt::Debug for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const SHOW: usize = 48;
+        match self {
+            Value::Nil => f.write_str("Nil"),
+            Value::Bool(b) => write!(f, "Bool({b})"),
+            Value::Int(i) => write!(f, "Int({i:?})"),
+            Value::F32(x) => write!(f, "F32({x:?} = {:#010x})", x.to_bits()),
+            Value::F64(x) => write!(f, "F64({x:?} = {:#018x})", x.to_bits()),
+            Value::Str(s) if s.len() > SHOW => {
+                let cut = (0..=SHOW).rev().find(|i| s.is_char_boundary(*i)).unwrap_or(0);
+                write!(f, "Str(<{} bytes> {:?}…)", s.len(), &s[..cut])
+            }
+            Value::Str(s) => write!(f, "Str({s:?})"),
+            Value::Bin(b) if b.len() > SHOW => write!(f, "Bin(<{} bytes> {:02x?}…)", b.len(), &b[..SHOW]),
+            Value::Bin(b) => write!(f, "Bin({b:02x?})"),
+            Value::Array(a) => f.debug_tuple("Array").field(a).finish(),
+            Value::Map(m) => f.debug_tuple("Map").field(m).finish(),
+        }
+    }
+}
+
+/// Why an `rmpv` value is not a model value.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ModelError {
+    #[error("the top level is not a map")]
+    NotAMap,
+    #[error("a map key is not a str: {0}")]
+    NonStrKey(String),
+    #[error("a str is not valid UTF-8")]
+    InvalidUtf8,
+    #[error("ext type {0} is not in the data model")]
+    Ext(i8),
+    #[error("duplicate key {0:?}")]
+    DuplicateKey(String),
+    #[error("nesting deeper than {MAX_DEPTH}")]
+    TooDeep,
+}
+
+impl Value {
+    /// The same value in `rmpv`'s model.
+    pub fn to_rmpv(&self) -> rmpv::Value {
+        match self {
+            Value::Nil => rmpv::Value::Nil,
+            Value::Bool(b) => rmpv::Value::Boolean(*b),
+            // rmpv stores non-negative integers as unsigned, like msgpack.
+            Value::Int(i) => match i.as_u64() {
+                Some(u) => rmpv::Value::from(u),
+                None => rmpv::Value::from(i.0 as i64),
+            },
+            Value::F32(x) => rmpv::Value::F32(*x),
+            Value::F64(x) => rmpv::Value::F64(*x),
+            Value::Str(s) => rmpv::Value::String(s.as_str().into()),
+            Value::Bin(b) => rmpv::Value::Binary(b.clone()),
+            Value::Array(a) => rmpv::Value::Array(a.iter().map(Value::to_rmpv).collect()),
+            Value::Map(m) => m.to_rmpv(),
+        }
+    }
+
+    /// The model value of an `rmpv` value. Keys must be str, strs valid
+    /// UTF-8, map keys distinct; ext values are not in the model.
+    pub fn from_rmpv(v: &rmpv::Value) -> Result<Value, ModelError> {
+        Self::from_rmpv_at(v, 0)
+    }
+
+    fn from_rmpv_at(v: &rmpv::Value, depth: usize) -> Result<Value, ModelError> {
+        if depth > MAX_DEPTH {
+            return Err(ModelError::TooDeep);
+        }
+        Ok(match v {
+            rmpv::Value::Nil => Value::Nil,
+            rmpv::Value::Boolean(b) => Value::Bool(*b),
+            rmpv::Value::Integer(i) => {
+                // An rmpv integer is always an i64 or a u64.
+                let n = i
+                    .as_u64()
+                    .map(i128::from)
+                    .or(i.as_i64().map(i128::from))
+                    .unwrap_or_default();
+                Value::Int(Int(n))
+            }
+            rmpv::Value::F32(x) => Value::F32(*x),
+            rmpv::Value::F64(x) => Value::F64(*x),
+            rmpv::Value::String(s) => Value::Str(s.as_str().ok_or(ModelError::InvalidUtf8)?.to_owned()),
+            rmpv::Value::Binary(b) => Value::Bin(b.clone()),
+            rmpv::Value::Array(a) => Value::Array(
+                a.iter()
+                    .map(|x| Self::from_rmpv_at(x, depth + 1))
+                    .collect::<Result<_, _>>()?,
+            ),
+            rmpv::Value::Map(entries) => Value::Map(Map::from_rmpv_entries(entries, depth)?),
+            rmpv::Value::Ext(t, _) => return Err(ModelError::Ext(*t)),
+        })
+    }
+
+    /// The BSON value this model value maps to (see [`to_bson`]).
+    pub fn to_bson(&self) -> bson::Bson {
+        match self {
+            Value::Nil => bson::Bson::Null,
+            Value::Bool(b) => bson::Bson::Boolean(*b),
+            Value::Int(i) => int_to_bson(*i),
+            // BSON has only 64-bit doubles; f32 -> f64 is exact.
+            Value::F32(x) => bson::Bson::Double(f64::from(*x)),
+            Value::F64(x) => bson::Bson::Double(*x),
+            Value::Str(s) => bson::Bson::String(s.clone()),
+            Value::Bin(b) => bson::Bson::Binary(bson::Binary {
+                subtype: bson::spec::BinarySubtype::Generic,
+                bytes: b.clone(),
+            }),
+            Value::Array(a) => bson::Bson::Array(a.iter().map(Value::to_bson).collect()),
+            Value::Map(m) => bson::Bson::Document(m.to_bson()),
+        }
+    }
+
+    /// Replace every bin (at any depth) by a str of its lowercase hex, for
+    /// profiles that have no bin type (legacy).
+    pub fn without_bin(&self) -> Value {
+        match self {
+            Value::Bin(b) => Value::Str(b.iter().map(|x| format!("{x:02x}")).collect()),
+            Value::Array(a) => Value::Array(a.iter().map(Value::without_bin).collect()),
+            Value::Map(m) => Value::Map(Map(m.0.iter().map(|(k, v)| (k.clone(), v.without_bin())).collect())),
+            v => v.clone(),
+        }
+    }
+
+    /// Whether a bin occurs anywhere in this value.
+    pub fn has_bin(&self) -> bool {
+        match self {
+            Value::Bin(_) => true,
+            Value::Array(a) => a.iter().any(Value::has_bin),
+            Value::Map(m) => m.0.iter().any(|(_, v)| v.has_bin()),
+            _ => false,
+        }
+    }
+
+    fn conforms(&self, keys: &KeySpec) -> bool {
+        match self {
+            Value::Array(a) => a.iter().all(|v| v.conforms(keys)),
+            Value::Map(m) => m.conforms(keys),
+            _ => true,
+        }
+    }
+
+    fn fit_keys(&self, keys: &KeySpec) -> Value {
+        match self {
+            Value::Array(a) => Value::Array(a.iter().map(|v| v.fit_keys(keys)).collect()),
+            Value::Map(m) => Value::Map(m.fit_keys(keys)),
+            v => v.clone(),
+        }
+    }
+}
+
+/// BSON integers: `int32` when the value fits, `int64` when it fits, and
+/// otherwise (a `u64` above `i64::MAX`) a `decimal128` holding the exact
+/// integer. Decimal128 is BSON's only numeric type wide enough, so the
+/// mapping stays lossless and numeric (a string would lose the type).
+fn int_to_bson(i: Int) -> bson::Bson {
+    if let Ok(v) = i32::try_from(i.0) {
+        return bson::Bson::Int32(v);
+    }
+    if let Some(v) = i.as_i64() {
+        return bson::Bson::Int64(v);
+    }
+    // IEEE 754-2008 decimal128, binary integer decimal encoding: a
+    // coefficient below 2^113 sits in the low bits, the biased exponent
+    // (6176 means 10^0) in the 14 bits above it, sign bit clear. Every u64
+    // is far below 2^113.
+    let bits: u128 = (6176u128 << 113) | i.0 as u128;
+    bson::Bson::Decimal128(bson::Decimal128::from_bytes(bits.to_le_bytes()))
+}
+
+impl Map {
+    pub fn to_rmpv(&self) -> rmpv::Value {
+        rmpv::Value::Map(
+            self.0
+                .iter()
+                .map(|(k, v)| (rmpv::Value::String(k.as_str().into()), v.to_rmpv()))
+                .collect(),
+        )
+    }
+
+    fn from_rmpv_entries(entries: &[(rmpv::Value, rmpv::Value)], depth: usize) -> Result<Map, ModelError> {
+        let mut seen = HashSet::with_capacity(entries.len());
+        let mut out = Vec::with_capacity(entries.len());
+        for (k, v) in entries {
+            let rmpv::Value::String(s) = k else {
+                return Err(ModelError::NonStrKey(k.to_string()));
+            };
+            let key = s.as_str().ok_or(ModelError::InvalidUtf8)?;
+            if !seen.insert(key) {
+                return Err(ModelError::DuplicateKey(key.to_owned()));
+            }
+            out.push((key.to_owned(), Value::from_rmpv_at(v, depth + 1)?));
+        }
+        Ok(Map(out))
+    }
+
+    pub fn to_bson(&self) -> bson::Document {
+        let mut d = bson::Document::new();
+        for (k, v) in &self.0 {
+            d.insert(k.clone(), v.to_bson());
+        }
+        d
+    }
+
+    /// Every key (at any depth) is allowed by `keys` and distinct within
+    /// its map.
+    pub fn conforms(&self, keys: &KeySpec) -> bool {
+        let mut seen = HashSet::with_capacity(self.0.len());
+        self.0
+            .iter()
+            .all(|(k, v)| keys.check(k.as_bytes()).is_ok() && seen.insert(k.as_str()) && v.conforms(keys))
+    }
+
+    /// Repair every key to fit `keys` (see [`fit_key`]) and drop entries
+    /// whose repaired key repeats an earlier one.
+    pub fn fit_keys(&self, keys: &KeySpec) -> Map {
+        let mut seen = HashSet::with_capacity(self.0.len());
+        let mut out = Vec::with_capacity(self.0.len());
+        for (k, v) in &self.0 {
+            let Some(key) = fit_key(keys, k) else { continue };
+            if seen.insert(key.clone()) {
+                out.push((key, v.fit_keys(keys)));
+            }
+        }
+        Map(out)
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// Map `key` into the key specification deterministically: every byte not
+/// allowed at its position becomes the alphabet symbol at index
+/// `byte % alphabet size`, the result is cut to `max_len` and padded to
+/// `min_len` with the smallest symbol. `None` if an alphabet is empty or
+/// `min_len` is too large to materialise.
+pub fn fit_key(keys: &KeySpec, key: &str) -> Option<String> {
+    const MAX_PAD: u64 = 1 << 20;
+    let first: Vec<u8> = keys.first.symbols().collect();
+    let rest: Vec<u8> = keys.rest.symbols().collect();
+    if first.is_empty() || (rest.is_empty() && keys.min_len > 1) || keys.min_len > MAX_PAD || keys.max_len == 0 {
+        return None;
+    }
+    let mut out: Vec<u8> = Vec::with_capacity(key.len());
+    for (pos, &b) in key.as_bytes().iter().enumerate() {
+        if pos as u64 >= keys.max_len {
+            break;
+        }
+        let syms = if pos == 0 { &first } else { &rest };
+        if syms.is_empty() {
+            break;
+        }
+        out.push(if keys.allows_byte(pos as u64, b) {
+            b
+        } else {
+            syms[b as usize % syms.len()]
+        });
+    }
+    while (out.len() as u64) < keys.min_len.max(1) {
+        out.push(if out.is_empty() { first[0] } else { rest[0] });
+    }
+    // Only ASCII symbols were pushed, so this cannot fail.
+    String::from_utf8(out).ok()
+}
+
+impl Document {
+    pub fn to_rmpv(&self) -> rmpv::Value {
+        self.0.to_rmpv()
+    }
+
+    /// The model document of an `rmpv` value, which must be a map.
+    pub fn from_rmpv(v: &rmpv::Value) -> Result<Document, ModelError> {
+        match v {
+            rmpv::Value::Map(entries) => Ok(Document(Map::from_rmpv_entries(entries, 0)?)),
+            _ => Err(ModelError::NotAMap),
+        }
+    }
+
+    /// Whether the document conforms to `keys`: every key at every depth
+    /// allowed, keys distinct within each map.
+    pub fn conforms(&self, keys: &KeySpec) -> bool {
+        self.0.conforms(keys)
+    }
+
+    /// The document with every key repaired to fit `keys`, duplicates
+    /// (after repair) dropped. Fuzz input generated with the permissive
+    /// key alphabet is narrowed to a configuration with this.
+    pub fn fit_keys(&self, keys: &KeySpec) -> Document {
+        Document(self.0.fit_keys(keys))
+    }
+
+    /// [`Document::fit_keys`], plus bin values replaced by hex strs when
+    /// `profile` has no bin type.
+    pub fn fit(&self, profile: Profile, keys: &KeySpec) -> Document {
+        let doc = self.fit_keys(keys);
+        if profile.has_bin() || !doc.has_bin() {
+            return doc;
+        }
+        Document(Map(doc
+            .0
+             .0
+            .iter()
+            .map(|(k, v)| (k.clone(), v.without_bin()))
+            .collect()))
+    }
+
+    /// Whether a bin occurs anywhere in the document.
+    pub fn has_bin(&self) -> bool {
+        self.0 .0.iter().any(|(_, v)| v.has_bin())
+    }
+}
+
+/// The BSON document a model document maps to. Types map one to one
+/// (nil → null, bool → boolean, f32/f64 → double, str → string, bin →
+/// generic binary, array → array, map → embedded document); integers as
+/// described at [`int_to_bson`]. Key order is kept.
+pub fn to_bson(doc: &Document) -> bson::Document {
+    doc.0.to_bson()
+}
+
+/// Structural equality of BSON documents with doubles compared by bit
+/// pattern: `bson`'s own `==` says `NaN != NaN`, which would make every
+/// round trip of a NaN fail.
+pub fn bson_same(a: &bson::Document, b: &bson::Document) -> bool {
+    a.len() == b.len()
+        && a.iter()
+            .zip(b.iter())
+            .all(|((ka, va), (kb, vb))| ka == kb && bson_value_same(va, vb))
+}
+
+fn bson_value_same(a: &bson::Bson, b: &bson::Bson) -> bool {
+    match (a, b) {
+        (bson::Bson::Double(x), bson::Bson::Double(y)) => x.to_bits() == y.to_bits(),
+        (bson::Bson::Array(x), bson::Bson::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| bson_value_same(p, q))
+        }
+        (bson::Bson::Document(x), bson::Bson::Document(y)) => bson_same(x, y),
+        _ => a == b,
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Arbitrary: fuzz input on the same types.
+//
+// `Arbitrary` takes no parameters, so keys come from the most permissive
+// reported specification, `[A-Za-z0-9_]` with lengths 1..=64 (1..=300 one
+// time in sixteen, to cross the str8/str16 boundary); narrow a document to
+// another specification with `Document::fit_keys`. Depth and container
+// sizes are capped so each input stays small and fast to check.
+
+/// Deepest container nesting `Arbitrary` builds.
+pub const ARBITRARY_DEPTH: usize = 4;
+/// Most elements or entries `Arbitrary` puts in one container.
+pub const ARBITRARY_WIDTH: usize = 20;
+
+const ALNUM: &[u8; 63] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz";
+
+/// Integers at the format's boundaries, where header choices change.
+pub const BOUNDARY_INTS: [i128; 30] = [
+    0,
+    1,
+    31,
+    32,
+    127,
+    128,
+    255,
+    256,
+    65_535,
+    65_536,
+    4_294_967_295,
+    4_294_967_296,
+    i64::MAX as i128,
+    i64::MAX as i128 + 1,
+    u64::MAX as i128,
+    -1,
+    -31,
+    -32,
+    -33,
+    -127,
+    -128,
+    -129,
+    -32_768,
+    -32_769,
+    -2_147_483_648,
+    -2_147_483_649,
+    i64::MIN as i128,
+    i64::MIN as i128 + 1,
+    -65_536,
+    100,
+];
+
+impl<'a> Arbitrary<'a> for Int {
+    fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Self> {
+        Ok(match u.int_in_range(0..=3u8)? {
+            0 => Int(*u.choose(&BOUNDARY_INTS)?),
+            1 => Int::from(i64::arbitrary(u)?),
+            2 => Int::from(u64::arbitrary(u)?),
+            _ => Int::from(i8::arbitrary(u)?),
+        })
+    }
+
+    fn size_hint(_depth: usize) -> (usize, Option<usize>) {
+        (1, Some(9))
+    }
+}
+
+impl<'a> Arbitrary<'a> for Value {
+    fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Self> {
+        arbitrary_value(u, 0)
+    }
+}
+
+impl<'a> Arbitrary<'a> for Map {
+    fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Self> {
+        arbitrary_map(u, 0)
+    }
+}
+
+impl<'a> Arbitrary<'a> for Document {
+    fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Self> {
+        arbitrary_map(u, 0).map(Document)
+    }
+}
+
+fn arbitrary_value(u: &mut Unstructured<'_>, depth: usize) -> arbitrary::Result<Value> {
+    // Containers only while depth allows; when input runs out `int_in_range`
+    // yields the low end, i.e. nil, so generation always terminates.
+    let kinds = if depth < ARBITRARY_DEPTH { 8 } else { 6 };
+    Ok(match u.int_in_range(0..=kinds)? {
+        0 => Value::Nil,
+        1 => Value::Bool(bool::arbitrary(u)?),
+        2 => Value::Int(Int::arbitrary(u)?),
+        3 => Value::F32(f32::from_bits(u32::arbitrary(u)?)),
+        4 => Value::F64(f64::from_bits(u64::arbitrary(u)?)),
+        5 => Value::Str(String::arbitrary(u)?),
+        6 => Value::Bin(Vec::<u8>::arbitrary(u)?),
+        7 => {
+            let n = u.int_in_range(0..=ARBITRARY_WIDTH)?;
+            let mut items = Vec::with_capacity(n);
+            for _ in 0..n {
+                items.push(arbitrary_value(u, depth + 1)?);
+            }
+            Value::Array(items)
+        }
+        _ => Value::Map(arbitrary_map(u, depth + 1)?),
+    })
+}
+
+fn arbitrary_map(u: &mut Unstructured<'_>, depth: usize) -> arbitrary::Result<Map> {
+    let n = u.int_in_range(0..=ARBITRARY_WIDTH)?;
+    let mut seen = HashSet::with_capacity(n);
+    let mut entries = Vec::with_capacity(n);
+    for _ in 0..n {
+        let key = arbitrary_key(u)?;
+        let value = arbitrary_value(u, depth + 1)?;
+        if seen.insert(key.clone()) {
+            entries.push((key, value));
+        }
+    }
+    Ok(Map(entries))
+}
+
+fn arbitrary_key(u: &mut Unstructured<'_>) -> arbitrary::Result<String> {
+    let max = if u.ratio(1, 16)? { 300 } else { 64 };
+    let len = u.int_in_range(1..=max)?;
+    let mut key = String::with_capacity(len);
+    for _ in 0..len {
+        key.push(*u.choose(ALNUM)? as char);
+    }
+    Ok(key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keyspec::{FirstChar, Kmax};
+
+    fn sample() -> Document {
+        Document(Map(vec![
+            ("a".into(), Value::Int(Int::from(u64::MAX))),
+            (
+                "b".into(),
+                Value::Array(vec![Value::Nil, Value::F64(f64::NAN), Value::Bin(vec![1, 2])]),
+            ),
+            ("c".into(), Value::Map(Map(vec![("d".into(), Value::Str("é".into()))]))),
+            ("e".into(), Value::Int(Int::from(-129i64))),
+        ]))
+    }
+
+    #[test]
+    fn int_range() {
+        assert!(Int::new(u64::MAX as i128 + 1).is_none());
+        assert!(Int::new(i64::MIN as i128 - 1).is_none());
+        assert_eq!(Int::new(-5).map(Int::get), Some(-5));
+    }
+
+    #[test]
+    fn rmpv_round_trip() {
+        let d = sample();
+        assert_eq!(Document::from_rmpv(&d.to_rmpv()), Ok(d));
+        let bad = rmpv::Value::Map(vec![(rmpv::Value::from(1), rmpv::Value::Nil)]);
+        assert!(matches!(Document::from_rmpv(&bad), Err(ModelError::NonStrKey(_))));
+        let dup = rmpv::Value::Map(vec![("a".into(), rmpv::Value::Nil), ("a".into(), rmpv::Value::Nil)]);
+        assert!(matches!(Document::from_rmpv(&dup), Err(ModelError::DuplicateKey(_))));
+        let ext = rmpv::Value::Map(vec![("a".into(), rmpv::Value::Ext(1, vec![]))]);
+        assert_eq!(Document::from_rmpv(&ext), Err(ModelError::Ext(1)));
+        assert_eq!(Document::from_rmpv(&rmpv::Value::Nil), Err(ModelError::NotAMap));
+    }
+
+    #[test]
+    fn bson_integers_are_lossless() {
+        let b = to_bson(&sample());
+        assert_eq!(b.get("e"), Some(&bson::Bson::Int32(-129)));
+        let Some(bson::Bson::Decimal128(d)) = b.get("a") else {
+            panic!("{b:?}")
+        };
+        assert_eq!(d.to_string(), u64::MAX.to_string());
+        let bytes = b.to_vec().unwrap();
+        let back = bson::Document::from_reader(bytes.as_slice()).unwrap();
+        assert!(bson_same(&b, &back));
+        assert_ne!(b, back, "bson's own == says NaN != NaN");
+    }
+
+    #[test]
+    fn conforms_and_fit_keys() {
+        let spec = KeySpec::new(FirstChar::Ident, Kmax::Bounded(31));
+        let d = Document(Map(vec![
+            ("0a".into(), Value::Nil),
+            ("ok".into(), Value::Map(Map(vec![("-".into(), Value::Nil)]))),
+            ("x".repeat(40), Value::Nil),
+        ]));
+        assert!(!d.conforms(&spec));
+        let fitted = d.fit_keys(&spec);
+        assert!(fitted.conforms(&spec), "{fitted:?}");
+        assert_eq!(fitted.0.len(), 3);
+        // Two keys that repair to the same key: one is dropped.
+        let clash = Document(Map(vec![("x".repeat(31), Value::Nil), ("x".repeat(32), Value::Nil)]));
+        assert_eq!(clash.fit_keys(&spec).0.len(), 1);
+        assert!(!sample().fit(Profile::Legacy, &spec).has_bin());
+    }
+
+    #[test]
+    fn arbitrary_is_bounded_and_permissive() {
+        let spec = KeySpec::new(FirstChar::Alnum, Kmax::Bounded(300));
+        let data: Vec<u8> = (0..4096u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect();
+        let mut u = Unstructured::new(&data);
+        let d = Document::arbitrary(&mut u).unwrap();
+        assert!(d.conforms(&spec));
+    }
+}
