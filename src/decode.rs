@@ -9,8 +9,9 @@
 
 use crate::detector::{classify, Classification, Format};
 
-/// Deepest nesting accepted in a msgpack blob.
-pub const MAX_DEPTH: usize = 256;
+/// Deepest nesting accepted in a msgpack blob: the conformance checker's
+/// limit, so every conforming blob decodes.
+pub const MAX_DEPTH: usize = crate::conformance::MAX_DEPTH;
 
 /// A successfully decoded blob.
 #[derive(Clone, Debug, PartialEq)]
@@ -62,7 +63,11 @@ pub fn decode_msgpack(blob: &[u8]) -> Result<rmpv::Value, DecodeError> {
     // never used, so find it (and any truncation) before rmpv runs.
     check_markers(blob)?;
     let mut rd = blob;
-    let value = rmpv::decode::read_value_with_max_depth(&mut rd, MAX_DEPTH).map_err(|e| {
+    // `check_markers` has bounded the nesting at MAX_DEPTH levels, the same
+    // limit the conformance checker uses. rmpv spends two units of its
+    // depth budget per level (and two more on a str or bin leaf), so give
+    // it room for everything that passed.
+    let value = rmpv::decode::read_value_with_max_depth(&mut rd, 2 * MAX_DEPTH + 8).map_err(|e| {
         use rmpv::decode::Error;
         match &e {
             Error::DepthLimitExceeded => DecodeError::TooDeep,

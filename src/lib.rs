@@ -43,4 +43,3 @@ pub mod report;
 pub mod search;
 pub mod utf8;
 pub mod witness;
-

@@ -610,12 +610,27 @@ fn encoders_reproduce_witnesses() {
 /// contains it.
 fn main() {
     let properties: [(&str, fn()); 8] = [
-        ("oracle_is_sound_on_generated_documents", oracle_is_sound_on_generated_documents),
-        ("documents_below_the_bound_are_msgpack", documents_below_the_bound_are_msgpack),
-        ("colliding_documents_are_misread_as_bson", colliding_documents_are_misread_as_bson),
+        (
+            "oracle_is_sound_on_generated_documents",
+            oracle_is_sound_on_generated_documents,
+        ),
+        (
+            "documents_below_the_bound_are_msgpack",
+            documents_below_the_bound_are_msgpack,
+        ),
+        (
+            "colliding_documents_are_misread_as_bson",
+            colliding_documents_are_misread_as_bson,
+        ),
         ("bson_is_always_bson", bson_is_always_bson),
-        ("encoders_conform_and_canonical_is_rmp_serde", encoders_conform_and_canonical_is_rmp_serde),
-        ("arbitrary_documents_fit_every_configuration", arbitrary_documents_fit_every_configuration),
+        (
+            "encoders_conform_and_canonical_is_rmp_serde",
+            encoders_conform_and_canonical_is_rmp_serde,
+        ),
+        (
+            "arbitrary_documents_fit_every_configuration",
+            arbitrary_documents_fit_every_configuration,
+        ),
         ("hostile_bytes_never_panic", hostile_bytes_never_panic),
         ("encoders_reproduce_witnesses", encoders_reproduce_witnesses),
     ];
