@@ -116,16 +116,7 @@ impl<'a> Reader<'a> {
             0xca => return self.take(4, "float32").map(drop),
             0xcb => return self.take(8, "float64").map(drop),
             0xcc..=0xd3 => {
-                let format = [
-                    IntFormat::U8,
-                    IntFormat::U16,
-                    IntFormat::U32,
-                    IntFormat::U64,
-                    IntFormat::I8,
-                    IntFormat::I16,
-                    IntFormat::I32,
-                    IntFormat::I64,
-                ][(m - 0xcc) as usize];
+                let format = IntFormat::SIZED[(m - 0xcc) as usize];
                 let n = format.payload_bytes();
                 let raw = self.be(n, "integer payload")?;
                 let v = if format.is_signed() && raw >> (8 * n as u32 - 1) == 1 {

@@ -104,6 +104,18 @@ pub enum IntFormat {
 }
 
 impl IntFormat {
+    /// The formats with a payload, in marker order (0xcc..=0xd3).
+    pub const SIZED: [IntFormat; 8] = [
+        IntFormat::U8,
+        IntFormat::U16,
+        IntFormat::U32,
+        IntFormat::U64,
+        IntFormat::I8,
+        IntFormat::I16,
+        IntFormat::I32,
+        IntFormat::I64,
+    ];
+
     /// Payload bytes after the marker.
     pub fn payload_bytes(self) -> u8 {
         match self {

@@ -492,16 +492,7 @@ impl Walk<'_> {
             0xca => Some(vec![Item::Raw(4)]),
             0xcb => Some(vec![Item::Raw(8)]),
             0xcc..=0xd3 => {
-                let format = [
-                    IntFormat::U8,
-                    IntFormat::U16,
-                    IntFormat::U32,
-                    IntFormat::U64,
-                    IntFormat::I8,
-                    IntFormat::I16,
-                    IntFormat::I32,
-                    IntFormat::I64,
-                ][(b - 0xcc) as usize];
+                let format = IntFormat::SIZED[(b - 0xcc) as usize];
                 Some(vec![Item::IntPayload { format, got: 0, acc: 0 }])
             }
             0xa0..=0xbf => fix(Kind::Str, (b & 0x1f) as u64),
