@@ -46,15 +46,6 @@ impl Utf8State {
         *self = Utf8State { need, lo, hi };
         true
     }
-
-    /// The smallest byte that may come next (for building completions).
-    pub fn smallest_next(&self) -> u8 {
-        if self.need > 0 {
-            self.lo
-        } else {
-            0
-        }
-    }
 }
 
 #[cfg(test)]
