@@ -14,7 +14,9 @@
 # 6. copies every crash/OOM/timeout/leak artifact into
 #    fuzz/regressions/<target>/, where `cargo test --test fuzz_regressions`
 #    replays it (so it fails the tests until fixed);
-# 7. writes reports/fuzz-summary.csv and prints a summary.
+# 7. writes its rows of reports/fuzz-summary.csv (FUZZ_SUMMARY=path to
+#    write elsewhere; rows of the other sanitizer mode are kept) and prints
+#    a summary.
 #
 # Exit status: 0 if no target crashed, 1 if any did, 2 on a usage or setup
 # error. FUZZ_TARGETS="a b" restricts the run to some targets. Logs go to
@@ -22,7 +24,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-usage() { sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; }
 die() { echo "fuzz-overnight: error: $*" >&2; exit 2; }
 
 case "${1:-}" in -h | --help) usage; exit 0 ;; esac
@@ -31,7 +33,8 @@ JOBS=${2:-$(nproc 2>/dev/null || echo 1)}
 [[ $HOURS =~ ^[0-9]+([.][0-9]+)?$ ]] || die "HOURS must be a positive number, got '$HOURS'"
 [[ $JOBS =~ ^[1-9][0-9]*$ ]] || die "JOBS must be a positive integer, got '$JOBS'"
 
-ALL_TARGETS=(misread_below_bound bson_roundtrip decode_bytes oracle_vs_raw profile_conformance)
+# shellcheck source=scripts/lib-fuzz.sh
+. scripts/lib-fuzz.sh
 read -r -a TARGETS <<<"${FUZZ_TARGETS:-${ALL_TARGETS[*]}}"
 for t in "${TARGETS[@]}"; do
   [[ " ${ALL_TARGETS[*]} " == *" $t "* ]] || die "unknown target '$t' (known: ${ALL_TARGETS[*]})"
@@ -40,31 +43,7 @@ PER_TARGET=$(awk -v h="$HOURS" -v n="${#TARGETS[@]}" 'BEGIN { s = int(h * 3600 /
 
 log() { echo "[fuzz-overnight $(date +%H:%M:%S)] $*"; }
 
-# --- toolchain ---------------------------------------------------------------
-if ! command -v cargo-fuzz >/dev/null 2>&1; then
-  log "cargo-fuzz not found: installing it (cargo install cargo-fuzz --locked)"
-  cargo install cargo-fuzz --locked || die "could not install cargo-fuzz"
-fi
-if [[ ${FUZZ_SANITIZER:-} != none ]] && rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
-  FUZZ=(cargo +nightly fuzz)
-  SAN=(-s address)
-  MODE="nightly + AddressSanitizer"
-else
-  FUZZ=(cargo fuzz)
-  SAN=(-s none)
-  MODE="stable, no sanitizer (-s none)"
-fi
-
-# libFuzzer flags. decode_bytes gets tight memory limits, so a blob that
-# makes the decoder allocate by a header's word is reported as an OOM.
-# (The per-allocation malloc limit needs a sanitizer's malloc hooks; with
-# -s none only the RSS limit applies.)
-limits() {
-  case "$1" in
-    decode_bytes) echo "-rss_limit_mb=512 -malloc_limit_mb=64" ;;
-    *) echo "-rss_limit_mb=2048 -malloc_limit_mb=512" ;;
-  esac
-}
+fuzz_setup
 COMMON=(-timeout=30 -max_len=65536 -print_final_stats=1)
 
 artifact_count() { # target
@@ -132,17 +111,33 @@ for t in "${TARGETS[@]}"; do
   done < <(find "fuzz/artifacts/$t" -maxdepth 1 -type f \( -name 'crash-*' -o -name 'oom-*' -o -name 'timeout-*' -o -name 'leak-*' \) -print0 2>/dev/null)
 done
 
-summary=reports/fuzz-summary.csv
-echo "target,seconds,executions,executions_per_second,corpus_size,coverage_features,crashes" >"$summary"
+# The summary keeps one block of rows per sanitizer: this run replaces the
+# rows of its own mode and keeps the other mode's, so an ASan run and a
+# `-s none` run (even concurrent ones, hence the lock) share one file.
+summary=${FUZZ_SUMMARY:-reports/fuzz-summary.csv}
+header="sanitizer,target,seconds,executions,executions_per_second,corpus_size,coverage_features,crashes"
+rows=$(mktemp)
 printf '\n%-20s %8s %12s %8s %8s %8s %8s %8s\n' target seconds execs exec/s corpus cov ft crashes
 for t in "${TARGETS[@]}"; do
   execs=${EXECS[$t]:-0}
   secs=${SECS[$t]}
   rate=$(awk -v e="$execs" -v s="$secs" 'BEGIN { printf "%d", (s > 0 ? e / s : 0) }')
   corpus=$(find "fuzz/corpus/$t" -maxdepth 1 -type f 2>/dev/null | wc -l)
-  echo "$t,$secs,$execs,$rate,$corpus,${FT[$t]:-0},${CRASHES[$t]}" >>"$summary"
+  echo "$SANITIZER,$t,$secs,$execs,$rate,$corpus,${FT[$t]:-0},${CRASHES[$t]}" >>"$rows"
   printf '%-20s %8s %12s %8s %8s %8s %8s %8s\n' "$t" "$secs" "$execs" "$rate" "$corpus" "${COV[$t]:-?}" "${FT[$t]:-?}" "${CRASHES[$t]}"
 done
+mkdir -p "$(dirname "$summary")"
+(
+  flock 9
+  kept=$(mktemp)
+  if [[ -f $summary ]] && [[ $(head -1 "$summary") == "$header" ]]; then
+    tail -n +2 "$summary" | awk -F, -v m="$SANITIZER" '$1 != m' >"$kept"
+  fi
+  { echo "$header"; sort -t, -k1,1 -s "$kept" "$rows"; } >"$summary.tmp"
+  mv "$summary.tmp" "$summary"
+  rm -f "$kept"
+) 9>>"$summary.lock"
+rm -f "$rows" "$summary.lock"
 echo
 log "mode: $MODE; wrote $summary; $copied new input(s) in fuzz/regressions/"
 if ((any_crash)); then

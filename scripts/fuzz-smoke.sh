@@ -19,28 +19,10 @@ log() { echo "[fuzz-smoke $(date +%H:%M:%S)] $*"; }
 case "${1:-}" in -h | --help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
 SECS=${1:-30}
 [[ $SECS =~ ^[1-9][0-9]*$ ]] || die "SECONDS must be a positive integer, got '$SECS'"
-TARGETS=(misread_below_bound bson_roundtrip decode_bytes oracle_vs_raw profile_conformance)
-
-if ! command -v cargo-fuzz >/dev/null 2>&1; then
-  log "cargo-fuzz not found: installing it (cargo install cargo-fuzz --locked)"
-  cargo install cargo-fuzz --locked || die "could not install cargo-fuzz"
-fi
-if [[ ${FUZZ_SANITIZER:-} != none ]] && rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
-  FUZZ=(cargo +nightly fuzz)
-  SAN=(-s address)
-  MODE="nightly + AddressSanitizer"
-else
-  FUZZ=(cargo fuzz)
-  SAN=(-s none)
-  MODE="stable, no sanitizer (-s none)"
-fi
-
-limits() {
-  case "$1" in
-    decode_bytes) echo "-rss_limit_mb=512 -malloc_limit_mb=64" ;;
-    *) echo "-rss_limit_mb=2048 -malloc_limit_mb=512" ;;
-  esac
-}
+# shellcheck source=scripts/lib-fuzz.sh
+. scripts/lib-fuzz.sh
+TARGETS=("${ALL_TARGETS[@]}")
+fuzz_setup
 
 log "mode: $MODE; ${SECS}s per target"
 log "building the fuzz targets"
