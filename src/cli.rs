@@ -12,6 +12,7 @@ use crate::config::Config;
 use crate::detector::classify;
 use crate::keyspec::{FirstChar, Kmax};
 use crate::oracle;
+use crate::plot;
 use crate::profile::Profile;
 use crate::report::{self, Sweep};
 use crate::search;
@@ -136,13 +137,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let sweep = if cross_check { Sweep::Full } else { Sweep::UpToBound };
             let rows = report::compute_all(&Config::all(), sweep, !quiet)?;
             report::write(&out_dir, &rows)?;
+            plot::write(&out_dir, &rows)?;
             if report::splice_readme(&readme, &report::markdown_table(&rows))? {
                 eprintln!("refreshed the results table in {}", readme.display());
             }
             eprintln!(
-                "wrote {} and {} in {:.1?}",
+                "wrote {}, {} and {} in {:.1?}",
                 out_dir.join(report::BOUNDS).display(),
                 out_dir.join(report::PREFIXES).display(),
+                out_dir.join(plot::PLOT).display(),
                 start.elapsed()
             );
             Ok(ExitCode::SUCCESS)

@@ -23,6 +23,7 @@
 //! - [`search`]: brute-force sweep and structural walk.
 //! - [`witness`]: building and verifying colliding blobs.
 //! - [`report`]: the CSV reports.
+//! - [`plot`]: the report's plot of colliding lengths.
 
 pub mod cli;
 pub mod config;
@@ -37,6 +38,7 @@ pub mod keyspec;
 pub mod lengths;
 pub mod model;
 pub mod oracle;
+pub mod plot;
 pub mod profile;
 pub mod profile_encode;
 pub mod report;

@@ -27,6 +27,8 @@
 //! (written past the test harness's capture, so it shows in plain
 //! `cargo test` output).
 
+mod common;
+
 use std::collections::HashMap;
 use std::io::Write as _;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -43,7 +45,7 @@ use prefixproof::conformance;
 use prefixproof::decode::{decode, decode_msgpack, Decoded};
 use prefixproof::detector::{classify, Format};
 use prefixproof::generate::{self, Encoded, Origin};
-use prefixproof::keyspec::{FirstChar, KeySpec};
+use prefixproof::keyspec::KeySpec;
 use prefixproof::model::{bson_same, to_bson, Document};
 use prefixproof::oracle;
 use prefixproof::profile::Profile;
@@ -107,18 +109,10 @@ fn all_configs() -> Vec<Config> {
 }
 
 /// The bound of each configuration (the smallest colliding length), as
-/// derived by hand in `tests/bounds.rs`; `None` would mean no colliding
-/// length below 2^31 (no reported configuration is like that).
+/// derived by hand in `tests/common/mod.rs`; every reported configuration
+/// has one below 2^31.
 fn bound(c: &Config) -> Option<u64> {
-    match c.profile {
-        Profile::Map32Header | Profile::AnyWidth => Some(223),
-        Profile::Map16Header => Some(16_842_975),
-        Profile::Canonical | Profile::Legacy if c.kmax.max_len() >= 256 => Some(121_473),
-        Profile::Canonical | Profile::Legacy => Some(match c.first_char {
-            FirstChar::Alnum => 3_187_074,
-            FirstChar::Ident => 4_301_186,
-        }),
-    }
+    Some(common::expected_bound(c))
 }
 
 /// The bound, checked cheaply against the oracle once per configuration:

@@ -15,9 +15,6 @@
 //! None of this uses the oracle; only the profile's header table, key
 //! counting and the UTF-8 automaton are shared.
 
-use std::cell::RefCell;
-use std::collections::HashMap;
-
 use crate::keyspec::KeySpec;
 use crate::profile::{IntFormat, Kind, Profile, Width};
 use crate::utf8::Utf8State;
@@ -56,25 +53,15 @@ enum Item {
 
 type Stack = Vec<Item>;
 
-/// (entries, sorted (key length, keys taken) pairs).
-type EntriesQuestion = (u64, Vec<(u64, u64)>);
-
 /// The walk for one profile and key specification.
 pub struct Walk<'a> {
     profile: Profile,
     keys: &'a KeySpec,
-    /// Cheapest-entries answers by (entries, taken key lengths): the walk
-    /// asks the same few questions millions of times.
-    cache: RefCell<HashMap<EntriesQuestion, Option<u128>>>,
 }
 
 /// Every colliding length in `[4, 2^31)`, sorted, found by the walk.
 pub fn colliding_lengths(profile: Profile, keys: &KeySpec) -> Vec<u32> {
-    let w = Walk {
-        profile,
-        keys,
-        cache: RefCell::new(HashMap::new()),
-    };
+    let w = Walk { profile, keys };
     let mut out = Vec::new();
     w.extend(&vec![Item::RootMap], 0, 0, &mut out);
     out.sort_unstable();
@@ -156,16 +143,9 @@ impl Walk<'_> {
                 None => taken.push((len, 1)),
             }
         }
-        taken.sort_unstable();
-        if let Some(hit) = self.cache.borrow().get(&(n, taken.clone())) {
-            return *hit;
-        }
-        let answer = self
-            .keys
+        self.keys
             .cheapest_keys_size(self.profile, n, &taken)
-            .map(|k| k + n as u128);
-        self.cache.borrow_mut().insert((n, taken), answer);
-        answer
+            .map(|k| k + n as u128)
     }
 
     /// Cheapest body of a map or array with `n` entries or elements.

@@ -1,0 +1,178 @@
+//! The README's prose quotes numbers from the proofs ("What the numbers
+//! say"). The results table above it is generated, but the prose is
+//! written by hand, so this test ties every number in it to
+//! `reports/bounds.csv` (which CI regenerates and `tests/bounds.rs`
+//! proves): a bound that moves cannot leave a stale sentence behind.
+
+use std::collections::{HashMap, HashSet};
+
+/// Numbers the prose may use that are format constants, not results.
+const FORMAT_CONSTANTS: &[u64] = &[255, 256, 65535];
+
+struct Report {
+    bounds: HashSet<u64>,
+    claims: HashSet<u64>,
+    /// `(bound, prefix_hex)` of every row.
+    prefixes: HashSet<(u64, String)>,
+    /// `"profile/first_char/kmax"` to bound.
+    by_config: HashMap<String, u64>,
+}
+
+fn report() -> Report {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/reports/bounds.csv");
+    let mut reader = csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let headers = reader.headers().expect("bounds.csv header").clone();
+    let column = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("bounds.csv has no {name} column"))
+    };
+    let (bound, prefix, claim) = (column("bound"), column("prefix_hex"), column("blog_claim"));
+    let mut r = Report {
+        bounds: HashSet::new(),
+        claims: HashSet::new(),
+        prefixes: HashSet::new(),
+        by_config: HashMap::new(),
+    };
+    let (profile, first_char, kmax) = (column("profile"), column("first_char"), column("kmax"));
+    for row in reader.records() {
+        let row = row.expect("bounds.csv row");
+        r.claims.insert(row[claim].parse().expect("blog_claim is a number"));
+        if let Ok(b) = row[bound].parse::<u64>() {
+            r.bounds.insert(b);
+            r.prefixes.insert((b, row[prefix].to_string()));
+            r.by_config
+                .insert(format!("{}/{}/{}", &row[profile], &row[first_char], &row[kmax]), b);
+        }
+    }
+    r
+}
+
+/// The bullets of the "What the numbers say" section, each joined into
+/// one line.
+fn numbers_section_bullets() -> Vec<String> {
+    let readme = include_str!("../README.md");
+    let start = readme
+        .find("What the numbers say")
+        .expect("README has a 'What the numbers say' section");
+    let section = &readme[start..];
+    let section = &section[..section.find("\n## ").unwrap_or(section.len())];
+    let mut bullets: Vec<String> = Vec::new();
+    for line in section.lines() {
+        if let Some(rest) = line.strip_prefix("* ") {
+            bullets.push(rest.to_string());
+        } else if line.starts_with("  ") && !bullets.is_empty() {
+            let last = bullets.last_mut().unwrap();
+            last.push(' ');
+            last.push_str(line.trim());
+        } else if line.trim().is_empty() && !bullets.is_empty() {
+            bullets.push(String::new());
+        }
+    }
+    bullets.retain(|b| !b.is_empty());
+    bullets
+}
+
+/// Maximal runs of ASCII digits in `text` (digits inside hex words such as
+/// `a1` or `df000000` are skipped: only numbers standing alone count).
+fn standalone_numbers(text: &str) -> Vec<u64> {
+    text.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_digit()))
+        .filter_map(|w| w.parse().ok())
+        .collect()
+}
+
+/// Spaced four-byte prefixes written as `82 a1 30 00`.
+fn spaced_prefixes(text: &str) -> Vec<String> {
+    text.split('`')
+        .skip(1)
+        .step_by(2)
+        .filter(|s| {
+            let parts: Vec<&str> = s.split(' ').collect();
+            parts.len() == 4 && parts.iter().all(|p| p.len() == 2 && u8::from_str_radix(p, 16).is_ok())
+        })
+        .map(|s| s.replace(' ', ""))
+        .collect()
+}
+
+#[test]
+fn the_section_exists_and_quotes_bounds() {
+    let bullets = numbers_section_bullets();
+    assert!(
+        bullets.len() >= 4,
+        "expected the bullets of 'What the numbers say', got {bullets:?}"
+    );
+    let report = report();
+    let quoted: HashSet<u64> = bullets.iter().flat_map(|b| standalone_numbers(b)).collect();
+    let missing: Vec<_> = report.bounds.iter().filter(|b| !quoted.contains(b)).collect();
+    assert!(
+        missing.is_empty(),
+        "bounds the README prose never mentions: {missing:?}"
+    );
+}
+
+#[test]
+fn every_number_in_the_prose_is_a_bound_a_claim_or_a_format_constant() {
+    let report = report();
+    for bullet in numbers_section_bullets() {
+        for n in standalone_numbers(&bullet) {
+            if n < 100 || FORMAT_CONSTANTS.contains(&n) {
+                continue; // counts such as "26-fold" or "3 bytes" are prose
+            }
+            assert!(
+                report.bounds.contains(&n) || report.claims.contains(&n),
+                "README says {n}, which is neither a bound nor the post's claim in reports/bounds.csv:\n{bullet}"
+            );
+        }
+    }
+}
+
+#[test]
+fn every_bold_bound_comes_with_its_own_prefix() {
+    let report = report();
+    for bullet in numbers_section_bullets() {
+        let prefixes = spaced_prefixes(&bullet);
+        for bold in bullet.split("**").skip(1).step_by(2) {
+            let Ok(n) = bold.parse::<u64>() else { continue };
+            assert!(
+                report.bounds.contains(&n),
+                "**{n}** is not a bound in reports/bounds.csv"
+            );
+            let hex: String = (n as u32).to_le_bytes().iter().map(|b| format!("{b:02x}")).collect();
+            assert!(
+                report.prefixes.contains(&(n, hex.clone())),
+                "reports/bounds.csv does not give {n} the prefix {hex}"
+            );
+            assert!(
+                prefixes.contains(&hex),
+                "the bullet quoting **{n}** should show its prefix `{}`:\n{bullet}",
+                hex.as_bytes()
+                    .chunks(2)
+                    .map(|c| std::str::from_utf8(c).unwrap())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            );
+        }
+    }
+}
+
+#[test]
+fn the_fold_factor_matches_the_bounds() {
+    // "Long keys cut the bound N-fold": N is the rounded ratio of the
+    // canonical bounds with short keys (kmax 31) and unbounded keys.
+    let bullets = numbers_section_bullets();
+    let Some(bullet) = bullets.iter().find(|b| b.contains("-fold")) else {
+        return;
+    };
+    let before = &bullet[..bullet.find("-fold").unwrap()];
+    let factor: u64 = before
+        .rsplit(|c: char| !c.is_ascii_digit())
+        .next()
+        .and_then(|w| w.parse().ok())
+        .expect("a number before -fold");
+    let report = report();
+    let short = report.by_config["canonical/alnum/31"] as f64;
+    let long = report.by_config["canonical/alnum/unbounded"] as f64;
+    assert_eq!((short / long).round() as u64, factor, "{bullet}");
+}
