@@ -14,7 +14,7 @@ use crate::keyspec::{FirstChar, Kmax};
 use crate::oracle;
 use crate::plot;
 use crate::profile::Profile;
-use crate::report::{self, Sweep};
+use crate::report::{self, Splice, Sweep};
 use crate::search;
 use crate::witness::{self, hex};
 
@@ -138,8 +138,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let rows = report::compute_all(&Config::all(), sweep, !quiet)?;
             report::write(&out_dir, &rows)?;
             plot::write(&out_dir, &rows)?;
-            if report::splice_readme(&readme, &report::markdown_table(&rows))? {
-                eprintln!("refreshed the results table in {}", readme.display());
+            match report::splice_readme(&readme, &report::markdown_table(&rows))? {
+                Splice::Updated => eprintln!("updated the results table in {}", readme.display()),
+                Splice::Unchanged => eprintln!("the results table in {} is up to date", readme.display()),
+                Splice::NoMarkers => eprintln!("{} has no results markers; table not written", readme.display()),
             }
             eprintln!(
                 "wrote {}, {} and {} in {:.1?}",

@@ -232,21 +232,55 @@ pub fn markdown_table(rows: &[Row]) -> String {
     s
 }
 
-/// Replace the text between the README markers with `table`. Returns
-/// `false` (and leaves the file alone) if the file or markers are missing.
-pub fn splice_readme(path: &Path, table: &str) -> Result<bool> {
+/// What [`splice_readme`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Splice {
+    /// The file or its markers are missing; nothing was written.
+    NoMarkers,
+    /// The table between the markers already matched.
+    Unchanged,
+    /// The table between the markers was replaced.
+    Updated,
+}
+
+/// Replace the text between the README markers with `table`, leaving the
+/// file alone if it or the markers are missing.
+pub fn splice_readme(path: &Path, table: &str) -> Result<Splice> {
     let Ok(text) = std::fs::read_to_string(path) else {
-        return Ok(false);
+        return Ok(Splice::NoMarkers);
     };
     let (Some(a), Some(b)) = (text.find(README_START), text.find(README_END)) else {
-        return Ok(false);
+        return Ok(Splice::NoMarkers);
     };
     if b < a {
-        return Ok(false);
+        return Ok(Splice::NoMarkers);
     }
     let new = format!("{}{README_START}\n{table}{}", &text[..a], &text[b..]);
-    if new != text {
-        std::fs::write(path, new).with_context(|| format!("writing {}", path.display()))?;
+    if new == text {
+        return Ok(Splice::Unchanged);
     }
-    Ok(true)
+    std::fs::write(path, new).with_context(|| format!("writing {}", path.display()))?;
+    Ok(Splice::Updated)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splice_replaces_only_between_the_markers() {
+        let path = std::env::temp_dir().join(format!("prefixproof-splice-{}.md", std::process::id()));
+        let stale = format!("intro\n{README_START}\nold table\n{README_END}\noutro\n");
+        std::fs::write(&path, &stale).unwrap();
+        assert_eq!(splice_readme(&path, "new table\n").unwrap(), Splice::Updated);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(text, format!("intro\n{README_START}\nnew table\n{README_END}\noutro\n"));
+        assert_eq!(splice_readme(&path, "new table\n").unwrap(), Splice::Unchanged);
+
+        std::fs::write(&path, "no markers here\n").unwrap();
+        assert_eq!(splice_readme(&path, "new table\n").unwrap(), Splice::NoMarkers);
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "no markers here\n");
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(splice_readme(&path, "t\n").unwrap(), Splice::NoMarkers);
+    }
 }
