@@ -31,9 +31,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Compute, prove and write the CSV reports for all 40 configurations.
+    /// Compute, prove and write the reports (CSVs and plot) for all 40 configurations.
     Report {
-        /// Directory for bounds.csv and smallest_colliding_prefixes.csv.
+        /// Directory for bounds.csv, smallest_colliding_prefixes.csv and colliding_lengths.svg.
         #[arg(long, default_value = "reports")]
         out_dir: PathBuf,
         /// Hide progress bars.
