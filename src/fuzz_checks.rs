@@ -17,7 +17,6 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
 use arbitrary::{Arbitrary, Unstructured};
@@ -31,6 +30,7 @@ use crate::model::{bson_same, to_bson, Document};
 use crate::oracle::{self, Parser};
 use crate::profile::Profile;
 use crate::profile_encode::{encode, encode_choices, Choices};
+use crate::report;
 use crate::search::walk;
 use crate::witness::{self, hex};
 
@@ -132,43 +132,6 @@ pub fn selector_of(config: &Config) -> u8 {
 // ---------------------------------------------------------------------------
 // Bounds.
 
-/// Where the committed report lives.
-pub fn bounds_csv_path() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("reports")
-        .join(crate::report::BOUNDS)
-}
-
-/// Parse the `bound` column of a `bounds.csv` text, by configuration
-/// (`None` for "none below 2^31"). Rows that name no report configuration
-/// are errors, so a renamed profile cannot silently drop a bound.
-pub fn parse_bounds_csv(text: &str) -> Result<HashMap<Config, Option<u64>>, String> {
-    let mut rd = csv::Reader::from_reader(text.as_bytes());
-    let headers = rd.headers().map_err(|e| e.to_string())?.clone();
-    let col = |name: &str| {
-        headers
-            .iter()
-            .position(|h| h == name)
-            .ok_or(format!("bounds.csv has no {name} column"))
-    };
-    let (p, f, k, b) = (col("profile")?, col("first_char")?, col("kmax")?, col("bound")?);
-    let mut out = HashMap::new();
-    for rec in rd.records() {
-        let rec = rec.map_err(|e| e.to_string())?;
-        let field = |i: usize| rec.get(i).unwrap_or_default();
-        let config = configs()
-            .iter()
-            .find(|c| c.profile.name() == field(p) && c.first_char.name() == field(f) && c.kmax.to_string() == field(k))
-            .ok_or_else(|| format!("bounds.csv row {:?} is not a report configuration", rec))?;
-        let bound = match field(b) {
-            "none" => None,
-            s => Some(s.parse::<u64>().map_err(|e| format!("bounds.csv bound {s:?}: {e}"))?),
-        };
-        out.insert(*config, bound);
-    }
-    Ok(out)
-}
-
 /// The configuration's bound (`None`: no colliding length below 2^31).
 ///
 /// Taken from the committed `reports/bounds.csv` (which `cargo test`
@@ -180,12 +143,14 @@ pub fn bound(config: &Config) -> Option<u64> {
     static REPORT: OnceLock<HashMap<Config, Option<u64>>> = OnceLock::new();
     static WALKED: OnceLock<Mutex<HashMap<Config, Option<u64>>>> = OnceLock::new();
     let report = REPORT.get_or_init(|| {
-        let Ok(text) = std::fs::read_to_string(bounds_csv_path()) else {
+        let path = report::committed_bounds_path();
+        let Ok(text) = std::fs::read_to_string(&path) else {
             return HashMap::new();
         };
         // A malformed committed report is a bug the fuzzer should not
         // paper over with the walk.
-        parse_bounds_csv(&text).unwrap_or_else(|e| panic!("{}: {e}", bounds_csv_path().display()))
+        let rows = report::read_bounds(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        rows.into_iter().map(|r| (r.config, r.bound)).collect()
     });
     if let Some(b) = report.get(config) {
         return *b;
@@ -638,26 +603,5 @@ mod tests {
         for (name, check) in TARGETS {
             assert_eq!(check(&big), Ok(Run::Skipped), "{name}");
         }
-    }
-
-    #[test]
-    fn bounds_csv_parsing() {
-        let text = "profile,first_char,kmax,bound,prefix_hex,structure,colliding_lengths_below_2_31,blog_claim\n\
-                    map32-header,alnum,31,223,df000000,\"a, b\",5,3187073\n\
-                    canonical,ident,unbounded,none,,,0,6398337\n";
-        let m = parse_bounds_csv(text).unwrap();
-        let c = |p, f, k| Config {
-            profile: p,
-            first_char: f,
-            kmax: k,
-        };
-        use crate::keyspec::{FirstChar, Kmax};
-        assert_eq!(
-            m[&c(Profile::Map32Header, FirstChar::Alnum, Kmax::Bounded(31))],
-            Some(223)
-        );
-        assert_eq!(m[&c(Profile::Canonical, FirstChar::Ident, Kmax::Unbounded)], None);
-        assert!(parse_bounds_csv("profile,first_char,kmax,bound\nnope,alnum,31,5\n").is_err());
-        assert!(parse_bounds_csv("profile,first_char,kmax\n").is_err());
     }
 }

@@ -6,6 +6,11 @@
 
 use std::collections::{HashMap, HashSet};
 
+use prefixproof::config::Config;
+use prefixproof::keyspec::{FirstChar, Kmax};
+use prefixproof::profile::Profile;
+use prefixproof::report;
+
 /// Numbers the prose may use that are format constants, not results.
 const FORMAT_CONSTANTS: &[u64] = &[255, 256, 65535];
 
@@ -14,36 +19,25 @@ struct Report {
     claims: HashSet<u64>,
     /// `(bound, prefix_hex)` of every row.
     prefixes: HashSet<(u64, String)>,
-    /// `"profile/first_char/kmax"` to bound.
-    by_config: HashMap<String, u64>,
+    by_config: HashMap<Config, u64>,
 }
 
 fn report() -> Report {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/reports/bounds.csv");
-    let mut reader = csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    let headers = reader.headers().expect("bounds.csv header").clone();
-    let column = |name: &str| {
-        headers
-            .iter()
-            .position(|h| h == name)
-            .unwrap_or_else(|| panic!("bounds.csv has no {name} column"))
-    };
-    let (bound, prefix, claim) = (column("bound"), column("prefix_hex"), column("blog_claim"));
+    let path = report::committed_bounds_path();
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let rows = report::read_bounds(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut r = Report {
         bounds: HashSet::new(),
         claims: HashSet::new(),
         prefixes: HashSet::new(),
         by_config: HashMap::new(),
     };
-    let (profile, first_char, kmax) = (column("profile"), column("first_char"), column("kmax"));
-    for row in reader.records() {
-        let row = row.expect("bounds.csv row");
-        r.claims.insert(row[claim].parse().expect("blog_claim is a number"));
-        if let Ok(b) = row[bound].parse::<u64>() {
+    for row in rows {
+        r.claims.insert(row.blog_claim);
+        if let Some(b) = row.bound {
             r.bounds.insert(b);
-            r.prefixes.insert((b, row[prefix].to_string()));
-            r.by_config
-                .insert(format!("{}/{}/{}", &row[profile], &row[first_char], &row[kmax]), b);
+            r.prefixes.insert((b, row.prefix_hex));
+            r.by_config.insert(row.config, b);
         }
     }
     r
@@ -172,7 +166,15 @@ fn the_fold_factor_matches_the_bounds() {
         .and_then(|w| w.parse().ok())
         .expect("a number before -fold");
     let report = report();
-    let short = report.by_config["canonical/alnum/31"] as f64;
-    let long = report.by_config["canonical/alnum/unbounded"] as f64;
+    let canonical_alnum = |kmax| {
+        let c = Config {
+            profile: Profile::Canonical,
+            first_char: FirstChar::Alnum,
+            kmax,
+        };
+        report.by_config[&c] as f64
+    };
+    let short = canonical_alnum(Kmax::Bounded(31));
+    let long = canonical_alnum(Kmax::Unbounded);
     assert_eq!((short / long).round() as u64, factor, "{bullet}");
 }
