@@ -109,30 +109,22 @@ fn all_configs() -> Vec<Config> {
 }
 
 /// The bound of each configuration (the smallest colliding length), as
-/// derived by hand in `tests/common/mod.rs`; every reported configuration
-/// has one below 2^31.
-fn bound(c: &Config) -> Option<u64> {
-    Some(common::expected_bound(c))
-}
-
-/// The bound, checked cheaply against the oracle once per configuration:
-/// nothing collides in the 4 KiB below it and the bound itself does.
-/// (`tests/bounds.rs` checks all of [4, B).)
-fn checked_bound(c: &Config) -> Option<u64> {
-    static CHECKED: OnceLock<Mutex<HashMap<Config, Option<u64>>>> = OnceLock::new();
+/// derived by hand in `tests/common/mod.rs`, checked cheaply against the
+/// oracle once per configuration: nothing collides in the 4 KiB below it
+/// and the bound itself does. (`tests/bounds.rs` checks all of [4, B).)
+fn checked_bound(c: &Config) -> u64 {
+    static CHECKED: OnceLock<Mutex<HashMap<Config, u64>>> = OnceLock::new();
     let cache = CHECKED.get_or_init(Default::default);
     if let Some(b) = cache.lock().unwrap().get(c) {
         return *b;
     }
-    let b = bound(c);
-    if let Some(b) = b {
-        let from = b.saturating_sub(4096).max(4);
-        assert_eq!(
-            brute::first_colliding(c.profile, &c.keys(), from..b + 1),
-            Some(b),
-            "{c}: bound"
-        );
-    }
+    let b = common::expected_bound(c);
+    let from = b.saturating_sub(4096).max(4);
+    assert_eq!(
+        brute::first_colliding(c.profile, &c.keys(), from..b + 1),
+        Some(b),
+        "{c}: bound"
+    );
     cache.lock().unwrap().insert(*c, b);
     b
 }
@@ -155,7 +147,7 @@ fn tight_lengths(c: &Config) -> Vec<u64> {
     if let Some(v) = cache.lock().unwrap().get(c) {
         return v.clone();
     }
-    let Some(b) = checked_bound(c) else { return Vec::new() };
+    let b = checked_bound(c);
     let mut window = 1u64 << 16;
     let found = loop {
         let end = (b + window).min(TIGHT_CAP).min(LIMIT);
@@ -250,51 +242,36 @@ fn oracle_is_sound_on_generated_documents() {
 
 /// Below the bound the detector is right: documents shorter than the
 /// bound (random ones, and exact lengths in the last 4 KiB below it) are
-/// classified msgpack and decode to the same document. Map16-header has
-/// no bound; it is checked at lengths around the other configurations'
-/// bounds.
+/// classified msgpack and decode to the same document.
 fn documents_below_the_bound_are_msgpack() {
     let exact = AtomicUsize::new(0);
     let over = AtomicUsize::new(0);
-    let strategy = (
-        config(),
-        any::<bool>(),
-        any::<prop::sample::Index>(),
-        any::<prop::sample::Index>(),
-    )
-        .prop_flat_map(|(c, exact_len, i, j)| {
-            let keys = c.keys();
-            let b = checked_bound(&c);
-            // Exact lengths in the last 4 KiB below the bound (none under 64
-            // bytes: not every tiny length has a document).
-            let (lo, hi) = match b {
-                Some(b) => (b.saturating_sub(4096).max(64), b),
-                None => {
-                    let near = [223u64, 121_473, 3_187_074, 4_301_186];
-                    let n = near[i.index(near.len())];
-                    (n.saturating_sub(2048).max(64), n + 2048)
-                }
-            };
-            let len = lo + j.index((hi - lo) as usize) as u64;
-            let doc = if exact_len {
-                generate::encoded_of_len(c.profile, &keys, len).boxed()
-            } else {
-                generate::encoded(c.profile, &keys).boxed()
-            };
-            (Just(c), Just(b), Just(exact_len.then_some(len)), doc)
-        });
+    let strategy = (config(), any::<bool>(), any::<prop::sample::Index>()).prop_flat_map(|(c, exact_len, j)| {
+        let keys = c.keys();
+        let b = checked_bound(&c);
+        // Exact lengths in the last 4 KiB below the bound (none under 64
+        // bytes: not every tiny length has a document).
+        let (lo, hi) = (b.saturating_sub(4096).max(64), b);
+        let len = lo + j.index((hi - lo) as usize) as u64;
+        let doc = if exact_len {
+            generate::encoded_of_len(c.profile, &keys, len).boxed()
+        } else {
+            generate::encoded(c.profile, &keys).boxed()
+        };
+        (Just(c), Just(b), Just(exact_len.then_some(len)), doc)
+    });
     run(
         "below the bound",
         "proptest-regressions/below-bound.txt",
         256,
         strategy,
-        |(c, b, want, e): (Config, Option<u64>, Option<u64>, Encoded)| {
+        |(c, b, want, e): (Config, u64, Option<u64>, Encoded)| {
             let len = e.bytes.len() as u64;
             if let Some(want) = want {
                 prop_assert_eq!(len, want, "{}: generator missed the exact length", c);
                 exact.fetch_add(1, Ordering::Relaxed);
             }
-            if b.is_some_and(|b| len >= b) {
+            if len >= b {
                 // A random document at or past the bound: no claim to check.
                 over.fetch_add(1, Ordering::Relaxed);
                 return Ok(());
@@ -335,8 +312,7 @@ fn documents_below_the_bound_are_msgpack() {
 fn colliding_documents_are_misread_as_bson() {
     let randomised = AtomicUsize::new(0);
     let fallback = AtomicUsize::new(0);
-    let with_bound: Vec<Config> = all_configs().into_iter().filter(|c| bound(c).is_some()).collect();
-    let strategy = (select(with_bound), any::<prop::sample::Index>()).prop_flat_map(|(c, i)| {
+    let strategy = (select(all_configs()), any::<prop::sample::Index>()).prop_flat_map(|(c, i)| {
         let keys = c.keys();
         let lens = tight_lengths(&c);
         let len = lens[i.index(lens.len())];
@@ -578,7 +554,7 @@ fn hostile_bytes_never_panic() {
 /// from the oracle, the encoders from the profile table).
 fn encoders_reproduce_witnesses() {
     for c in all_configs() {
-        let Some(b) = bound(&c) else { continue };
+        let b = common::expected_bound(&c);
         let keys = c.keys();
         let blob = witness::build_colliding(c.profile, &keys, b).unwrap();
         let doc = decoded_doc(&blob).unwrap();
