@@ -49,6 +49,11 @@ pub enum Role {
     Value,
 }
 
+/// Why a byte killed the parse: the text, or `None` for a terse parser.
+/// Boxed so that a parse step's result fits in two registers: returning a
+/// bare `String` through memory cost the brute-force sweep half its time.
+type Why = Option<Box<String>>;
+
 /// Why no conforming document starts with the bytes fed so far.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Dead {
@@ -156,7 +161,11 @@ pub struct Parser {
     frames: Vec<Frame>,
     partial: Option<Partial>,
     pos: u64,
-    dead: Option<Dead>,
+    /// Offset of the byte that killed the parse, if one has.
+    dead_at: Option<u64>,
+    /// Why it did (empty for a terse parser). Kept apart from `dead_at`
+    /// so a sweep's dead parse writes one word, not a whole [`Dead`].
+    dead_why: String,
     /// Human-readable steps, recorded only when asked for (the brute-force
     /// sweep runs without it).
     trace: Option<Vec<String>>,
@@ -176,7 +185,8 @@ impl Parser {
             frames: vec![Frame::Root { done: false }],
             partial: None,
             pos: 0,
-            dead: None,
+            dead_at: None,
+            dead_why: String::new(),
             trace: None,
             hasher: RandomState::new(),
             reasons: true,
@@ -192,8 +202,8 @@ impl Parser {
         }
     }
 
-    fn fail<T>(&self, why: impl FnOnce() -> String) -> Result<T, String> {
-        Err(if self.reasons { why() } else { String::new() })
+    fn fail<T>(&self, why: impl FnOnce() -> String) -> Result<T, Why> {
+        Err(self.reasons.then(|| Box::new(why())))
     }
 
     /// A parser that records what each byte means.
@@ -219,8 +229,9 @@ impl Parser {
             self.partial = None;
         }
         self.pos = 0;
-        if self.dead.is_some() {
-            self.dead = None;
+        if self.dead_at.is_some() {
+            self.dead_at = None;
+            self.dead_why.clear();
         }
         if let Some(t) = &mut self.trace {
             t.clear();
@@ -240,8 +251,11 @@ impl Parser {
         self.pos
     }
 
-    pub fn dead(&self) -> Option<&Dead> {
-        self.dead.as_ref()
+    pub fn dead(&self) -> Option<Dead> {
+        self.dead_at.map(|offset| Dead {
+            offset,
+            reason: self.dead_why.clone(),
+        })
     }
 
     pub fn steps(&self) -> &[String] {
@@ -253,7 +267,7 @@ impl Parser {
         if self.advance(bytes) {
             Ok(())
         } else {
-            Err(self.dead.clone().expect("a failed advance records why"))
+            Err(self.dead().expect("a failed advance records why"))
         }
     }
 
@@ -265,7 +279,7 @@ impl Parser {
     /// The allocation-free path the sweeps use.
     pub fn advance(&mut self, bytes: &[u8]) -> bool {
         for &b in bytes {
-            if self.dead.is_some() {
+            if self.dead_at.is_some() {
                 return false;
             }
             let result = match self.partial.take() {
@@ -273,17 +287,20 @@ impl Parser {
                 None => self.marker(b),
             };
             self.pos += 1;
-            if let Err(reason) = result {
+            if let Err(why) = result {
                 let offset = self.pos - 1;
+                if let Some(why) = why {
+                    self.dead_why = *why;
+                }
                 if self.trace.is_some() {
-                    let why = reason.clone();
+                    let why = self.dead_why.clone();
                     self.note(|| format!("byte {offset}: {b:#04x} — impossible: {why}"));
                 }
-                self.dead = Some(Dead { offset, reason });
+                self.dead_at = Some(offset);
                 return false;
             }
         }
-        self.dead.is_none()
+        self.dead_at.is_none()
     }
 
     fn note(&mut self, f: impl FnOnce() -> String) {
@@ -295,7 +312,7 @@ impl Parser {
         }
     }
 
-    fn role(&self) -> Result<Role, String> {
+    fn role(&self) -> Result<Role, Why> {
         match self.frames.last() {
             Some(Frame::Root { done: false }) => Ok(Role::Root),
             Some(Frame::Root { done: true }) | None => {
@@ -306,7 +323,7 @@ impl Parser {
         }
     }
 
-    fn marker(&mut self, b: u8) -> Result<(), String> {
+    fn marker(&mut self, b: u8) -> Result<(), Why> {
         let role = self.role()?;
         let at = self.pos;
         let m = Marker::from_u8(b);
@@ -379,7 +396,7 @@ impl Parser {
         (a <= z).then_some((a, z))
     }
 
-    fn header_start(&mut self, kind: Kind, width: Width, role: Role, b: u8) -> Result<(), String> {
+    fn header_start(&mut self, kind: Kind, width: Width, role: Role, b: u8) -> Result<(), Why> {
         let Some((lo, hi)) = self.header_range(kind, width, role, 0, 0) else {
             return self.fail(|| {
                 format!(
@@ -408,7 +425,7 @@ impl Parser {
         Ok(())
     }
 
-    fn header_done(&mut self, kind: Kind, width: Width, role: Role, n: u64, b: u8) -> Result<(), String> {
+    fn header_done(&mut self, kind: Kind, width: Width, role: Role, n: u64, b: u8) -> Result<(), Why> {
         let what = || {
             if width == Width::Fix {
                 marker_name(b)
@@ -467,14 +484,14 @@ impl Parser {
         }
     }
 
-    fn int_start(&mut self, format: IntFormat, b: u8) -> Result<(), String> {
+    fn int_start(&mut self, format: IntFormat, b: u8) -> Result<(), Why> {
         let at = self.pos;
         self.note(|| format!("byte {at}: {b:#04x} {}", marker_name(b)));
         self.partial = Some(Partial::Int { format, got: 0, acc: 0 });
         Ok(())
     }
 
-    fn int_done(&mut self, format: IntFormat, v: i128, b: u8) -> Result<(), String> {
+    fn int_done(&mut self, format: IntFormat, v: i128, b: u8) -> Result<(), Why> {
         if !self.profile.allows_int(format, v) {
             return self.fail(|| format!("profile {} does not write {v} as {}", self.profile, marker_name(b)));
         }
@@ -484,7 +501,7 @@ impl Parser {
         Ok(())
     }
 
-    fn continue_partial(&mut self, p: Partial, b: u8) -> Result<(), String> {
+    fn continue_partial(&mut self, p: Partial, b: u8) -> Result<(), Why> {
         let at = self.pos;
         match p {
             Partial::Header {
@@ -585,7 +602,7 @@ impl Parser {
         }
     }
 
-    fn body_done(&mut self, p: Partial) -> Result<(), String> {
+    fn body_done(&mut self, p: Partial) -> Result<(), Why> {
         let Partial::Body { role, key, total, .. } = p else {
             unreachable!("body_done takes a body")
         };
@@ -639,12 +656,14 @@ impl Parser {
 
     /// Whether the bytes fed form a whole conforming document.
     pub fn is_complete(&self) -> bool {
-        self.dead.is_none() && self.partial.is_none() && matches!(self.frames.last(), Some(Frame::Root { done: true }))
+        self.dead_at.is_none()
+            && self.partial.is_none()
+            && matches!(self.frames.last(), Some(Frame::Root { done: true }))
     }
 
     /// What must come next.
     pub fn expect(&self) -> Expect {
-        if self.dead.is_some() {
+        if self.dead_at.is_some() {
             return Expect::Dead;
         }
         match &self.partial {
@@ -692,7 +711,7 @@ impl Parser {
 
     /// The exact set of numbers of bytes that can still follow.
     pub fn completion(&self) -> LengthSet {
-        if self.dead.is_some() {
+        if self.dead_at.is_some() {
             return LengthSet::empty();
         }
         let n = self.frames.len();
@@ -880,7 +899,7 @@ impl Parser {
     /// A short description of the state: what has been read and what the
     /// rest of any document must contain.
     pub fn summary(&self) -> String {
-        if let Some(d) = &self.dead {
+        if let Some(d) = self.dead() {
             return format!("impossible at byte {}: {}", d.offset, d.reason);
         }
         let mut parts: Vec<String> = Vec::new();
