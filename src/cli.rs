@@ -248,13 +248,38 @@ fn parse_hex(s: &str) -> Result<Vec<u8>> {
         .chars()
         .filter(|c| !c.is_whitespace() && *c != '_')
         .collect();
+    // Check every character before pairing them: slicing a string with a
+    // multi-byte character by byte offsets would panic.
+    if let Some(bad) = cleaned.chars().find(|c| !c.is_ascii_hexdigit()) {
+        bail!("hex prefix {s:?} contains {bad:?}, which is not a hex digit");
+    }
     if cleaned.len() % 2 != 0 {
         bail!("hex prefix {s:?} has an odd number of digits");
     }
-    (0..cleaned.len())
-        .step_by(2)
-        .map(|i| {
-            u8::from_str_radix(&cleaned[i..i + 2], 16).with_context(|| format!("{:?} is not hex", &cleaned[i..i + 2]))
+    Ok(cleaned
+        .as_bytes()
+        .chunks(2)
+        .map(|pair| {
+            let digit = |d: u8| (d as char).to_digit(16).expect("checked above") as u8;
+            (digit(pair[0]) << 4) | digit(pair[1])
         })
-        .collect()
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_hex;
+
+    #[test]
+    fn hex_prefixes() {
+        assert_eq!(parse_hex("82a13000").unwrap(), [0x82, 0xa1, 0x30, 0x00]);
+        assert_eq!(parse_hex(" 0x82 A1_30 00 ").unwrap(), [0x82, 0xa1, 0x30, 0x00]);
+        assert_eq!(parse_hex("").unwrap(), Vec::<u8>::new());
+        assert!(parse_hex("823").is_err());
+        assert!(parse_hex("zz").is_err());
+        // Multi-byte characters are errors, not panics.
+        for s in ["a\u{e9}0", "\u{e9}\u{e9}", "0\u{1f600}"] {
+            assert!(parse_hex(s).is_err(), "{s:?}");
+        }
+    }
 }

@@ -1,0 +1,148 @@
+//! The command-line tool as a user meets it: every subcommand's success
+//! path on a small case, and bad input (unknown names, bad hex, missing
+//! files, lengths that do not collide) answered with one `error:` line and
+//! a non-zero exit, never a panic.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use prefixproof::detector::{classify, Format};
+
+fn prefixproof(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_prefixproof"))
+        .args(args)
+        .output()
+        .expect("the prefixproof binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A failure the user can read: non-zero exit, an `error:` line, no panic.
+fn assert_clean_error(o: &Output, mentions: &str) {
+    let err = stderr(o);
+    assert!(!o.status.success(), "expected failure, got success: {}", stdout(o));
+    assert_ne!(o.status.code(), Some(101), "panicked: {err}");
+    assert!(!err.contains("panicked"), "panicked: {err}");
+    assert!(err.contains("error:"), "no error line: {err}");
+    assert!(err.contains(mentions), "error should mention {mentions:?}: {err}");
+}
+
+fn temp_path(name: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("prefixproof-cli-{}-{name}", std::process::id()))
+}
+
+#[test]
+fn explain_shows_the_structure_and_the_verdict() {
+    let o = prefixproof(&["explain", "81a13000"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("fixmap(1)"), "{out}");
+    assert!(
+        out.contains("lengths of conforming documents with this prefix: {4}"),
+        "{out}"
+    );
+    assert!(out.contains("3187073 is not in the set"), "{out}");
+
+    let o = prefixproof(&["explain", "df 00 00 00", "--profile", "map32-header"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("223 is in the set"), "{}", stdout(&o));
+}
+
+#[test]
+fn bad_hex_is_an_error_not_a_panic() {
+    for bad in ["zz", "823", "a\u{e9}0", "\u{1f600}\u{1f600}"] {
+        let o = prefixproof(&["explain", bad]);
+        assert_clean_error(&o, "hex");
+        assert_eq!(o.status.code(), Some(2));
+    }
+}
+
+#[test]
+fn unknown_names_are_rejected_with_the_choices() {
+    let o = prefixproof(&["explain", "80", "--profile", "fluent"]);
+    assert_clean_error(&o, "fluent");
+    let o = prefixproof(&["explain", "80", "--first-char", "digits"]);
+    assert_clean_error(&o, "alnum or ident");
+    let o = prefixproof(&["explain", "80", "--kmax", "0"]);
+    assert_clean_error(&o, "at least 1");
+}
+
+#[test]
+fn witness_writes_a_blob_the_detector_misreads() {
+    let path = temp_path("witness.bin");
+    let path_str = path.to_str().unwrap();
+    let o = prefixproof(&[
+        "witness",
+        "--profile",
+        "map32-header",
+        "--length",
+        "223",
+        "--out",
+        path_str,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let blob = std::fs::read(&path).unwrap();
+    assert_eq!(blob.len(), 223);
+    assert_eq!(classify(&blob).format, Format::Bson);
+    // rmpv, independently of the tool, reads one map filling the blob.
+    let mut rd = blob.as_slice();
+    let value = rmpv::decode::read_value(&mut rd).unwrap();
+    assert!(rd.is_empty() && value.is_map(), "{value:?}");
+
+    let o = prefixproof(&["classify", path_str]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains(": bson ("), "{}", stdout(&o));
+    std::fs::remove_file(&path).unwrap();
+}
+
+#[test]
+fn witness_refuses_lengths_that_do_not_collide() {
+    let path = temp_path("never.bin");
+    let path_str = path.to_str().unwrap();
+    // The post's own number: `81 a1 30 00` is a complete 4-byte document.
+    let o = prefixproof(&["witness", "--length", "3187073", "--out", path_str]);
+    assert_clean_error(&o, "no conforming document of length 3187073");
+    let o = prefixproof(&["witness", "--length", "3", "--out", path_str]);
+    assert_clean_error(&o, "[4, 2^31)");
+    let o = prefixproof(&["witness", "--length", "4294967296", "--out", path_str]);
+    assert_clean_error(&o, "[4, 2^31)");
+    assert!(!path.exists(), "nothing is written on failure");
+}
+
+#[test]
+fn classify_reports_each_file_and_fails_on_unreadable_ones() {
+    let msgpack = temp_path("small.msgpack");
+    std::fs::write(&msgpack, [0x81, 0xa1, 0x61, 0x01]).unwrap();
+    let missing = temp_path("missing.bin");
+    let o = prefixproof(&["classify", msgpack.to_str().unwrap(), missing.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stdout(&o).contains(": msgpack ("), "{}", stdout(&o));
+    assert!(stderr(&o).contains("missing.bin"), "{}", stderr(&o));
+    std::fs::remove_file(&msgpack).unwrap();
+
+    let o = prefixproof(&["classify"]);
+    assert_clean_error(&o, "FILES");
+}
+
+#[test]
+fn bound_proves_one_configuration() {
+    let o = prefixproof(&[
+        "bound",
+        "--profile",
+        "any-width",
+        "--first-char",
+        "ident",
+        "--kmax",
+        "255",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("bound: 223 (prefix df000000)"), "{out}");
+    assert!(out.contains("the oracle rules out every length in [4, 223)"), "{out}");
+}
