@@ -45,7 +45,7 @@ enum Command {
         readme: PathBuf,
         /// Sweep the oracle over all of [4, 2^31) for every configuration and
         /// require the walk's list of colliding lengths to match exactly
-        /// (about 1 CPU-minute per configuration), instead of only up to
+        /// (about 30 CPU-seconds per configuration), instead of only up to
         /// each bound.
         #[arg(long)]
         cross_check: bool,
