@@ -441,7 +441,7 @@ impl Document {
 /// The BSON document a model document maps to. Types map one to one
 /// (nil → null, bool → boolean, f32/f64 → double, str → string, bin →
 /// generic binary, array → array, map → embedded document); integers as
-/// described at [`int_to_bson`]. Key order is kept.
+/// described at `int_to_bson`. Key order is kept.
 pub fn to_bson(doc: &Document) -> bson::Document {
     doc.0.to_bson()
 }

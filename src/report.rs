@@ -223,7 +223,7 @@ pub struct BoundsRecord {
     pub blog_claim: u64,
 }
 
-/// Read a `bounds.csv` text written by [`write`]. Columns are found by
+/// Read a `bounds.csv` text written by [`write()`]. Columns are found by
 /// name; a row that names no report configuration is an error, so a
 /// renamed profile cannot silently drop a bound.
 pub fn read_bounds(text: &str) -> std::result::Result<Vec<BoundsRecord>, String> {
