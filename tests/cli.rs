@@ -3,10 +3,15 @@
 //! files, lengths that do not collide) answered with one `error:` line and
 //! a non-zero exit, never a panic.
 
+mod common;
+
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
+use prefixproof::config::Config;
 use prefixproof::detector::{classify, Format};
+use prefixproof::keyspec::{FirstChar, Kmax};
+use prefixproof::profile::Profile;
 
 fn prefixproof(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_prefixproof"))
@@ -33,6 +38,18 @@ fn assert_clean_error(o: &Output, mentions: &str) {
     assert!(err.contains(mentions), "error should mention {mentions:?}: {err}");
 }
 
+/// A configuration's hand-derived bound (`tests/common`) and its prefix
+/// as the tool prints it.
+fn bound_of(profile: Profile, first_char: FirstChar, kmax: Kmax) -> (u64, String) {
+    let b = common::expected_bound(&Config {
+        profile,
+        first_char,
+        kmax,
+    });
+    let hex = (b as u32).to_le_bytes().iter().map(|x| format!("{x:02x}")).collect();
+    (b, hex)
+}
+
 fn temp_path(name: &str) -> PathBuf {
     std::env::temp_dir().join(format!("prefixproof-cli-{}-{name}", std::process::id()))
 }
@@ -49,9 +66,10 @@ fn explain_shows_the_structure_and_the_verdict() {
     );
     assert!(out.contains("3187073 is not in the set"), "{out}");
 
-    let o = prefixproof(&["explain", "df 00 00 00", "--profile", "map32-header"]);
+    let (b, hex) = bound_of(Profile::Map32Header, FirstChar::Alnum, Kmax::Bounded(31));
+    let o = prefixproof(&["explain", &hex, "--profile", "map32-header"]);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stdout(&o).contains("223 is in the set"), "{}", stdout(&o));
+    assert!(stdout(&o).contains(&format!("{b} is in the set")), "{}", stdout(&o));
 }
 
 #[test]
@@ -77,18 +95,20 @@ fn unknown_names_are_rejected_with_the_choices() {
 fn witness_writes_a_blob_the_detector_misreads() {
     let path = temp_path("witness.bin");
     let path_str = path.to_str().unwrap();
+    let (b, _) = bound_of(Profile::Map32Header, FirstChar::Alnum, Kmax::Bounded(31));
+    let len = b.to_string();
     let o = prefixproof(&[
         "witness",
         "--profile",
         "map32-header",
         "--length",
-        "223",
+        &len,
         "--out",
         path_str,
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let blob = std::fs::read(&path).unwrap();
-    assert_eq!(blob.len(), 223);
+    assert_eq!(blob.len() as u64, b);
     assert_eq!(classify(&blob).format, Format::Bson);
     // rmpv, independently of the tool, reads one map filling the blob.
     let mut rd = blob.as_slice();
@@ -132,6 +152,7 @@ fn classify_reports_each_file_and_fails_on_unreadable_ones() {
 
 #[test]
 fn bound_proves_one_configuration() {
+    let (b, hex) = bound_of(Profile::AnyWidth, FirstChar::Ident, Kmax::Bounded(255));
     let o = prefixproof(&[
         "bound",
         "--profile",
@@ -143,6 +164,9 @@ fn bound_proves_one_configuration() {
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let out = stdout(&o);
-    assert!(out.contains("bound: 223 (prefix df000000)"), "{out}");
-    assert!(out.contains("the oracle rules out every length in [4, 223)"), "{out}");
+    assert!(out.contains(&format!("bound: {b} (prefix {hex})")), "{out}");
+    assert!(
+        out.contains(&format!("the oracle rules out every length in [4, {b})")),
+        "{out}"
+    );
 }
