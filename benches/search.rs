@@ -16,12 +16,12 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 
-use prefixproof::config::Config;
-use prefixproof::keyspec::{FirstChar, Kmax};
-use prefixproof::oracle::Parser;
-use prefixproof::profile::Profile;
-use prefixproof::search::{brute, walk, FIRST};
-use prefixproof::witness;
+use prefixproof::app::config::Config;
+use prefixproof::msgpack::Profile;
+use prefixproof::msgpack::{FirstChar, Kmax};
+use prefixproof::proof::oracle::Parser;
+use prefixproof::proof::search::{brute, walk, FIRST};
+use prefixproof::proof::witness;
 
 const CHUNK: u64 = 1 << 20;
 
@@ -79,7 +79,7 @@ fn bench_oracle(cr: &mut Criterion) {
     // `01 00 00 01` dies on its first byte, like most sweep prefixes;
     // `82 a1 30 00` (the canonical bound) is a live two-entry map.
     for (name, len) in [("dead", 0x0100_0001u64), ("live", 3_187_074)] {
-        let mut parser = Parser::terse(c.profile, keys);
+        let mut parser = Parser::new(c.profile, keys);
         g.bench_function(name, |b| b.iter(|| brute::collides_with(&mut parser, black_box(len))));
     }
     g.finish();

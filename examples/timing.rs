@@ -5,8 +5,8 @@
 
 use std::time::Instant;
 
-use prefixproof::config::Config;
-use prefixproof::search::{brute, walk, FIRST};
+use prefixproof::app::config::Config;
+use prefixproof::proof::search::{brute, walk, FIRST};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -28,7 +28,7 @@ log "mode: $MODE; ${SECS}s per target"
 log "building the fuzz targets"
 "${FUZZ[@]}" build "${SAN[@]}" || die "building the fuzz targets failed"
 log "writing seed corpora"
-cargo run --release --quiet -- seed-corpus --dir fuzz/corpus || die "seed-corpus failed"
+cargo run --release --quiet -p prefixproof-testkit --bin seed-corpus -- fuzz/corpus || die "seed-corpus failed"
 
 mkdir -p fuzz/logs
 failed=()

@@ -9,39 +9,21 @@
 //! oracle, cross-checks that with an independent enumeration, and builds a
 //! witness blob at the bound.
 //!
-//! One module per concept:
-//! - [`detector`]: the rule under test.
-//! - [`decode`]: decoding a blob the way the detector dispatches it.
-//! - [`profile`]: which headers each encoder profile writes.
-//! - [`keyspec`]: which keys are allowed, and key counting.
-//! - [`lengths`]: sets of lengths (unions of ranges).
-//! - [`utf8`]: incremental UTF-8 validation.
-//! - [`oracle`]: prefix → exact set of document lengths.
-//! - [`encode`]: writing headers of a chosen width, padding values.
-//! - [`conformance`]: does a whole blob conform to a profile?
-//! - [`config`]: the report's configurations.
-//! - [`search`]: brute-force sweep and structural walk.
-//! - [`witness`]: building and verifying colliding blobs.
-//! - [`report`]: the CSV reports.
-//! - [`plot`]: the report's plot of colliding lengths.
+//! The modules follow the architecture:
+//! - [`msgpack`]: the format layer, each fact once: the marker table,
+//!   header writing, encoder profiles, key specifications, UTF-8.
+//! - [`proof`]: the proof core: length sets, the oracle, the brute-force
+//!   sweep and the structural walk, witnesses, the conformance judge.
+//! - [`detect`]: the detector under test and dispatching decode.
+//! - [`app`]: the application: configurations, reports, the plot, the CLI.
+//! - [`hex`]: hex text for byte strings.
+//!
+//! Test scaffolding (the document model, profile encoders, generators, fuzz
+//! checks, seed corpora) lives in the `prefixproof-testkit` crate beside
+//! this one, outside the tool's dependency graph.
 
-pub mod cli;
-pub mod config;
-pub mod conformance;
-pub mod corpus;
-pub mod decode;
-pub mod detector;
-pub mod encode;
-pub mod fuzz_checks;
-pub mod generate;
-pub mod keyspec;
-pub mod lengths;
-pub mod model;
-pub mod oracle;
-pub mod plot;
-pub mod profile;
-pub mod profile_encode;
-pub mod report;
-pub mod search;
-pub mod utf8;
-pub mod witness;
+pub mod app;
+pub mod detect;
+pub mod hex;
+pub mod msgpack;
+pub mod proof;

@@ -1,5 +1,5 @@
 //! The `prefixproof` command-line tool; see `prefixproof --help`.
 
 fn main() -> std::process::ExitCode {
-    prefixproof::cli::main()
+    prefixproof::app::cli::main()
 }

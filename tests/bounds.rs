@@ -9,9 +9,10 @@
 mod common;
 
 use common::expected_bound;
-use prefixproof::config::Config;
-use prefixproof::search::{brute, prefix_of, FIRST};
-use prefixproof::witness::{self, hex};
+use prefixproof::app::config::Config;
+use prefixproof::hex::hex;
+use prefixproof::proof::search::{brute, prefix_of, FIRST};
+use prefixproof::proof::witness;
 
 /// Prove one configuration's bound: the oracle rules out every length
 /// below it and admits it, and its witness passes the independent checks.
@@ -39,7 +40,7 @@ fn prove(c: &Config) -> Result<String, String> {
 /// complete 4-byte map, and 6398337 (`81 a1 61 00`) likewise.
 fn posts_number_does_not_collide(c: &Config) -> Result<String, String> {
     let claim = c.blog_claim() as u64;
-    let mut p = prefixproof::oracle::Parser::new(c.profile, c.keys());
+    let mut p = prefixproof::proof::oracle::Parser::new(c.profile, c.keys());
     if brute::collides_with(&mut p, claim) {
         return Err(format!("{c}: the post's {claim} collides"));
     }

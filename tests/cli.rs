@@ -8,10 +8,10 @@ mod common;
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
-use prefixproof::config::Config;
-use prefixproof::detector::{classify, Format};
-use prefixproof::keyspec::{FirstChar, Kmax};
-use prefixproof::profile::Profile;
+use prefixproof::app::config::Config;
+use prefixproof::detect::{classify, Format};
+use prefixproof::msgpack::Profile;
+use prefixproof::msgpack::{FirstChar, Kmax};
 
 fn prefixproof(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_prefixproof"))

@@ -5,8 +5,8 @@
 //! Slow (minutes per configuration in debug): run in release with
 //! `cargo test --release --test cross_check -- --ignored`.
 
-use prefixproof::config::Config;
-use prefixproof::search::{brute, walk, FIRST, LIMIT};
+use prefixproof::app::config::Config;
+use prefixproof::proof::search::{brute, walk, FIRST, LIMIT};
 
 #[test]
 #[ignore = "release-mode sweep over 2^31 lengths per configuration"]

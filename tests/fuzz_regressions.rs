@@ -3,15 +3,17 @@
 //! `fuzz/regressions/<target>/` holds the inputs (crashes, misreads,
 //! out-of-memory and timeouts) that `scripts/fuzz-overnight.sh` copies out
 //! of libFuzzer's artifacts, or that a developer saves by hand. Each file
-//! goes through `prefixproof::fuzz_checks::<target>`, the same function
+//! goes through `prefixproof_testkit::fuzz_checks::<target>`, the same function
 //! the fuzz target runs, and must pass: a finding or a panic fails the
 //! test, naming the file. Directories with nothing but a `.gitkeep` pass.
 //! See `fuzz/regressions/README.md`.
 
+mod common;
+
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
-use prefixproof::fuzz_checks::{check_of, TARGETS};
+use prefixproof_testkit::fuzz_checks::{check_of, TARGETS};
 
 fn fuzz_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz")
@@ -108,18 +110,17 @@ fn every_target_has_a_fuzz_binary_and_a_regression_directory() {
 }
 
 /// The fuzz targets take each configuration's bound from the committed
-/// report: it must be there, parse and cover every configuration
-/// (otherwise the targets would silently fall back to the walk).
+/// report (built into the test kit): it must cover every configuration
+/// and agree with the bounds derived by hand.
 #[test]
 fn committed_bounds_report_covers_every_configuration() {
-    let path = prefixproof::report::committed_bounds_path();
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{} is committed, but: {e}", path.display()));
-    let rows = prefixproof::report::read_bounds(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    for c in prefixproof::fuzz_checks::configs() {
-        assert!(
-            rows.iter().any(|r| r.config == *c),
-            "{} has no row for {c}",
-            path.display()
+    let configs = prefixproof_testkit::fuzz_checks::configs();
+    assert_eq!(configs.len(), prefixproof::app::config::Config::all().len());
+    for c in configs {
+        assert_eq!(
+            prefixproof_testkit::fuzz_checks::bound(c),
+            Some(common::expected_bound(c)),
+            "the committed bounds.csv disagrees with the hand-derived bound of {c}"
         );
     }
 }

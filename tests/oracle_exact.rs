@@ -9,11 +9,11 @@
 
 use std::collections::HashSet;
 
-use prefixproof::conformance;
-use prefixproof::keyspec::{Alphabet, KeySpec};
-use prefixproof::oracle;
-use prefixproof::profile::Profile;
-use prefixproof::witness;
+use prefixproof::msgpack::Profile;
+use prefixproof::msgpack::{Alphabet, KeySpec};
+use prefixproof::proof::conformance;
+use prefixproof::proof::oracle;
+use prefixproof::proof::witness;
 
 /// A key spec small enough that short documents use every rule.
 fn tiny_keys() -> KeySpec {
@@ -80,13 +80,26 @@ fn admitted_lengths_have_documents() {
         &[0x81, 0xa1, b'a', 0xdb, 0x00, 0x00, 0x00, 0x01, b'x'],
     ];
     let mut built = 0;
+    // (profile, document) pairs the independent checker accepts whole: for
+    // each, the whole document's own length must be admitted and rebuilt.
+    let mut conforming = 0;
+    let mut rebuilt_whole = 0;
     for profile in Profile::ALL {
         for doc in docs {
-            for k in 0..=doc.len().min(12) {
+            let whole_conforms = conformance::check(profile, &keys, doc).is_ok();
+            conforming += whole_conforms as usize;
+            let mut cuts: Vec<usize> = (0..=doc.len().min(12)).collect();
+            cuts.push(doc.len());
+            cuts.dedup();
+            for k in cuts {
                 let prefix = &doc[..k];
                 let set = oracle::lengths(profile, keys, prefix);
                 let Some(min) = set.min() else { continue };
-                for len in [min, min + 1, min + 2, min + 31, min + 300, 70_000] {
+                let own = doc.len() as u128;
+                let mut lens = vec![min, min + 1, min + 2, min + 31, min + 300, 70_000, own];
+                lens.sort_unstable();
+                lens.dedup();
+                for len in lens {
                     if !set.contains(len) {
                         continue;
                     }
@@ -97,10 +110,15 @@ fn admitted_lengths_have_documents() {
                     witness::verify_document(profile, &keys, &blob)
                         .unwrap_or_else(|e| panic!("{profile} {prefix:02x?} len {len}: {e}"));
                     built += 1;
+                    rebuilt_whole += (whole_conforms && k == doc.len() && len == own) as usize;
                 }
             }
         }
     }
     println!("built and verified {built} documents at admitted lengths");
-    assert!(built > 300, "only {built}");
+    assert!(conforming > 0, "no sample document conforms to any profile");
+    assert_eq!(
+        rebuilt_whole, conforming,
+        "every conforming sample, fed whole, must admit and rebuild its own length"
+    );
 }

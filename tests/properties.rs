@@ -1,8 +1,8 @@
 //! Property tests: the bound checked on real documents.
 //!
-//! Documents come from `prefixproof::generate` (proptest strategies over the
-//! model in `prefixproof::model`) and are written by
-//! `prefixproof::profile_encode` exactly as each encoder profile writes
+//! Documents come from `prefixproof_testkit::generate` (proptest strategies over the
+//! model in `prefixproof_testkit::model`) and are written by
+//! `prefixproof_testkit::encode` exactly as each encoder profile writes
 //! them. The properties:
 //!
 //! * soundness: the oracle's length set for every short prefix of a real
@@ -40,18 +40,19 @@ use proptest::prelude::*;
 use proptest::sample::select;
 use proptest::test_runner::{Config as PtConfig, FileFailurePersistence, TestCaseError, TestRunner};
 
-use prefixproof::config::Config;
-use prefixproof::conformance;
-use prefixproof::decode::{decode, decode_msgpack, Decoded};
-use prefixproof::detector::{classify, Format};
-use prefixproof::generate::{self, Encoded, Origin};
-use prefixproof::keyspec::KeySpec;
-use prefixproof::model::{bson_same, to_bson, Document};
-use prefixproof::oracle;
-use prefixproof::profile::Profile;
-use prefixproof::profile_encode::{self, Choices, EncodeError};
-use prefixproof::search::{brute, LIMIT};
-use prefixproof::witness::{self, hex};
+use prefixproof::app::config::Config;
+use prefixproof::detect::decode::{decode, decode_msgpack, Decoded};
+use prefixproof::detect::{classify, Format};
+use prefixproof::hex::hex;
+use prefixproof::msgpack::KeySpec;
+use prefixproof::msgpack::Profile;
+use prefixproof::proof::conformance;
+use prefixproof::proof::oracle;
+use prefixproof::proof::search::{brute, LIMIT};
+use prefixproof::proof::witness;
+use prefixproof_testkit::encode::{self, Choices, EncodeError};
+use prefixproof_testkit::generate::{self, Encoded, Origin};
+use prefixproof_testkit::model::{bson_same, to_bson, Document};
 
 // ---------------------------------------------------------------------------
 // Harness
@@ -229,7 +230,7 @@ fn oracle_is_sound_on_generated_documents() {
                 } else {
                     Choices::default()
                 };
-                let bytes = profile_encode::encode_choices(profile, &doc, &choices)
+                let bytes = encode::encode_choices(profile, &doc, &choices)
                     .map_err(|e| TestCaseError::fail(format!("{profile}: {e}")))?;
                 encodings.fetch_add(1, Ordering::Relaxed);
                 assert_sound(profile, &keys, &bytes, &cuts)?;
@@ -241,41 +242,36 @@ fn oracle_is_sound_on_generated_documents() {
 }
 
 /// Below the bound the detector is right: documents shorter than the
-/// bound (random ones, and exact lengths in the last 4 KiB below it) are
-/// classified msgpack and decode to the same document.
+/// bound are classified msgpack and decode to the same document. Every
+/// case is checked (none is skipped): each configuration gets its own run
+/// of documents encoded to an exact length below its bound, half in the
+/// last 4 KiB below it and half anywhere from 64 bytes up (not every tiny
+/// length has a document), and the test asserts how many each checked.
 fn documents_below_the_bound_are_msgpack() {
-    let exact = AtomicUsize::new(0);
-    let over = AtomicUsize::new(0);
-    let strategy = (config(), any::<bool>(), any::<prop::sample::Index>()).prop_flat_map(|(c, exact_len, j)| {
+    let configs = all_configs();
+    let per_config = cases(256).div_ceil(configs.len() as u32);
+    let mut checked: Vec<(Config, usize)> = Vec::new();
+    let start = Instant::now();
+    for c in configs {
         let keys = c.keys();
         let b = checked_bound(&c);
-        // Exact lengths in the last 4 KiB below the bound (none under 64
-        // bytes: not every tiny length has a document).
-        let (lo, hi) = (b.saturating_sub(4096).max(64), b);
-        let len = lo + j.index((hi - lo) as usize) as u64;
-        let doc = if exact_len {
-            generate::encoded_of_len(c.profile, &keys, len).boxed()
-        } else {
-            generate::encoded(c.profile, &keys).boxed()
-        };
-        (Just(c), Just(b), Just(exact_len.then_some(len)), doc)
-    });
-    run(
-        "below the bound",
-        "proptest-regressions/below-bound.txt",
-        256,
-        strategy,
-        |(c, b, want, e): (Config, u64, Option<u64>, Encoded)| {
+        let strategy = (any::<bool>(), any::<prop::sample::Index>()).prop_flat_map(move |(near, j)| {
+            let lo = if near { b.saturating_sub(4096).max(64) } else { 64 };
+            let len = lo + j.index((b - lo) as usize) as u64;
+            (Just(len), generate::encoded_of_len(c.profile, &keys, len))
+        });
+        let count = AtomicUsize::new(0);
+        let mut r = TestRunner::new(PtConfig {
+            cases: per_config,
+            failure_persistence: Some(Box::new(FileFailurePersistence::Direct(
+                "proptest-regressions/below-bound.txt",
+            ))),
+            ..PtConfig::default()
+        });
+        let result = r.run(&strategy, |(want, e): (u64, Encoded)| {
             let len = e.bytes.len() as u64;
-            if let Some(want) = want {
-                prop_assert_eq!(len, want, "{}: generator missed the exact length", c);
-                exact.fetch_add(1, Ordering::Relaxed);
-            }
-            if len >= b {
-                // A random document at or past the bound: no claim to check.
-                over.fetch_add(1, Ordering::Relaxed);
-                return Ok(());
-            }
+            prop_assert_eq!(len, want, "{}: generator missed the exact length", c);
+            prop_assert!(len < b, "{}: {} is not below the bound {}", c, len, b);
             let class = classify(&e.bytes);
             prop_assert_eq!(
                 class.format,
@@ -292,16 +288,28 @@ fn documents_below_the_bound_are_msgpack() {
                 }
                 other => return Err(TestCaseError::fail(format!("{c}: decode gave {other:?}"))),
             }
+            count.fetch_add(1, Ordering::Relaxed);
             Ok(())
-        },
-        || {
-            format!(
-                " ({} of an exact length just below the bound, {} random ones at or past it skipped)",
-                exact.load(Ordering::Relaxed),
-                over.load(Ordering::Relaxed)
-            )
-        },
+        });
+        if let Err(e) = result {
+            panic!("below the bound: {e}");
+        }
+        checked.push((c, count.load(Ordering::Relaxed)));
+    }
+    let total: usize = checked.iter().map(|(_, n)| n).sum();
+    let secs = start.elapsed().as_secs_f64();
+    let _ = writeln!(
+        std::io::stderr(),
+        "below the bound: {total} cases in {secs:.2} s ({:.0} cases/s), {per_config} checked in each of {} configurations",
+        total as f64 / secs.max(1e-9),
+        checked.len()
     );
+    for (c, n) in &checked {
+        assert_eq!(
+            *n, per_config as usize,
+            "{c}: only {n} of {per_config} documents below the bound checked"
+        );
+    }
 }
 
 /// The bound is tight, and not only by the witness: at each of the first
@@ -331,7 +339,7 @@ fn colliding_documents_are_misread_as_bson() {
             };
             prop_assert_eq!(e.bytes.len() as u64, len);
             prop_assert_eq!(&e.bytes[..4], &(len as u32).to_le_bytes()[..]);
-            let again = profile_encode::encode_choices(c.profile, &e.doc, &e.choices)
+            let again = encode::encode_choices(c.profile, &e.doc, &e.choices)
                 .map_err(|err| TestCaseError::fail(err.to_string()))?;
             prop_assert!(again == e.bytes, "{c}: the blob is not the encoder's output");
             prop_assert!(e.doc.conforms(&keys), "{c}: keys do not conform");
@@ -400,8 +408,7 @@ fn encoders_conform_and_canonical_is_rmp_serde() {
         256,
         strategy,
         |(keys, doc, seed)| {
-            let canonical =
-                profile_encode::encode(Profile::Canonical, &doc).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let canonical = encode::encode(Profile::Canonical, &doc).map_err(|e| TestCaseError::fail(e.to_string()))?;
             let serde = rmp_serde::to_vec(&doc.to_rmpv()).map_err(|e| TestCaseError::fail(e.to_string()))?;
             prop_assert!(
                 canonical == serde,
@@ -410,16 +417,13 @@ fn encoders_conform_and_canonical_is_rmp_serde() {
                 hex(&serde)
             );
             if doc.has_bin() {
-                let refused = matches!(
-                    profile_encode::encode(Profile::Legacy, &doc),
-                    Err(EncodeError::NoHeader { .. })
-                );
+                let refused = matches!(encode::encode(Profile::Legacy, &doc), Err(EncodeError::NoHeader { .. }));
                 prop_assert!(refused, "legacy must refuse bin values");
             }
             for profile in Profile::ALL {
                 let doc = doc.fit(profile, &keys);
                 for choices in [Choices::default(), Choices::seeded(seed)] {
-                    let bytes = profile_encode::encode_choices(profile, &doc, &choices)
+                    let bytes = encode::encode_choices(profile, &doc, &choices)
                         .map_err(|e| TestCaseError::fail(format!("{profile}: {e}")))?;
                     if let Err(v) = conformance::check(profile, &keys, &bytes) {
                         return Err(TestCaseError::fail(format!(
@@ -451,7 +455,7 @@ fn arbitrary_documents_fit_every_configuration() {
             };
             let doc = doc.fit(c.profile, &keys);
             prop_assert!(doc.conforms(&keys));
-            let bytes = profile_encode::encode(c.profile, &doc).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let bytes = encode::encode(c.profile, &doc).map_err(|e| TestCaseError::fail(e.to_string()))?;
             if let Err(v) = conformance::check(c.profile, &keys, &bytes) {
                 return Err(TestCaseError::fail(format!("{c}: {v}")));
             }
@@ -563,13 +567,9 @@ fn encoders_reproduce_witnesses() {
             seed: None,
             random_until: 0,
         };
-        assert_eq!(
-            profile_encode::encode_choices(c.profile, &doc, &choices).unwrap(),
-            blob,
-            "{c}"
-        );
+        assert_eq!(encode::encode_choices(c.profile, &doc, &choices).unwrap(), blob, "{c}");
         if c.profile != Profile::AnyWidth {
-            assert_eq!(profile_encode::encode(c.profile, &doc).unwrap(), blob, "{c}");
+            assert_eq!(encode::encode(c.profile, &doc).unwrap(), blob, "{c}");
         }
     }
 }

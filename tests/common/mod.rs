@@ -3,9 +3,9 @@
 //! It owns the one thing the tests must not take from the program: the
 //! bounds derived by hand from the msgpack format.
 
-use prefixproof::config::Config;
-use prefixproof::keyspec::FirstChar;
-use prefixproof::profile::Profile;
+use prefixproof::app::config::Config;
+use prefixproof::msgpack::FirstChar;
+use prefixproof::msgpack::Profile;
 
 /// The bound each configuration must have, worked out by hand.
 ///

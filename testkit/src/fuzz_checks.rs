@@ -17,22 +17,23 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
 
 use arbitrary::{Arbitrary, Unstructured};
 
-use crate::config::Config;
-use crate::conformance;
-use crate::decode::{decode, decode_msgpack, Decoded};
-use crate::detector::{classify, Format};
-use crate::lengths::LengthSet;
-use crate::model::{bson_same, to_bson, Document};
-use crate::oracle::{self, Parser};
-use crate::profile::Profile;
-use crate::profile_encode::{encode, encode_choices, Choices};
-use crate::report;
-use crate::search::walk;
-use crate::witness::{self, hex};
+use prefixproof::app::config::Config;
+use prefixproof::app::report;
+use prefixproof::detect::decode::{decode, decode_msgpack, Decoded};
+use prefixproof::detect::{classify, Format};
+use prefixproof::hex::hex;
+use prefixproof::msgpack::{Profile, MAX_DEPTH};
+use prefixproof::proof::conformance;
+use prefixproof::proof::lengths::LengthSet;
+use prefixproof::proof::oracle::{self, Parser};
+use prefixproof::proof::witness;
+
+use crate::encode::{encode, encode_choices, Choices};
+use crate::model::{bson_same, rmpv_bytes, to_bson, Document};
 
 /// Inputs longer than this are skipped (and rejected from the corpus).
 pub const MAX_INPUT: usize = 64 * 1024;
@@ -44,8 +45,8 @@ pub const PREFIXES_CHECKED: usize = 16;
 
 /// Blobs nesting deeper than this are left out of the oracle-vs-checker
 /// comparison in the "not conforming" direction: the conformance checker
-/// gives up at [`conformance::MAX_DEPTH`], the oracle has no depth limit.
-pub const DEPTH_COMPARED: usize = conformance::MAX_DEPTH / 2;
+/// gives up at [`MAX_DEPTH`], the oracle has no depth limit.
+pub const DEPTH_COMPARED: usize = MAX_DEPTH / 2;
 
 /// A property that does not hold for an input: a bug in the library (or in
 /// the check).
@@ -132,36 +133,23 @@ pub fn selector_of(config: &Config) -> u8 {
 // ---------------------------------------------------------------------------
 // Bounds.
 
-/// The configuration's bound (`None`: no colliding length below 2^31).
-///
-/// Taken from the committed `reports/bounds.csv` (which `cargo test`
-/// proves) when it has the row; otherwise computed by the structural walk,
-/// once per configuration, on first use. The fuzz targets only ask when a
-/// blob is classified BSON, which is rare, so nothing is computed at
-/// startup.
+/// The committed `reports/bounds.csv`, built into the test kit: CI proves
+/// it and regenerates it byte for byte, and nothing reads the source tree
+/// at run time.
+pub const COMMITTED_BOUNDS: &str = include_str!("../../reports/bounds.csv");
+
+/// The configuration's bound (`None`: no colliding length below 2^31), from
+/// [`COMMITTED_BOUNDS`]. A configuration missing from it is a bug the
+/// fuzzer should report, not paper over.
 pub fn bound(config: &Config) -> Option<u64> {
     static REPORT: OnceLock<HashMap<Config, Option<u64>>> = OnceLock::new();
-    static WALKED: OnceLock<Mutex<HashMap<Config, Option<u64>>>> = OnceLock::new();
     let report = REPORT.get_or_init(|| {
-        let path = report::committed_bounds_path();
-        let Ok(text) = std::fs::read_to_string(&path) else {
-            return HashMap::new();
-        };
-        // A malformed committed report is a bug the fuzzer should not
-        // paper over with the walk.
-        let rows = report::read_bounds(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let rows = report::read_bounds(COMMITTED_BOUNDS).unwrap_or_else(|e| panic!("committed bounds.csv: {e}"));
         rows.into_iter().map(|r| (r.config, r.bound)).collect()
     });
-    if let Some(b) = report.get(config) {
-        return *b;
-    }
-    let walked = WALKED.get_or_init(Mutex::default);
-    let mut walked = walked.lock().unwrap_or_else(|e| e.into_inner());
-    *walked.entry(*config).or_insert_with(|| {
-        walk::colliding_lengths(config.profile, &config.keys())
-            .first()
-            .map(|l| *l as u64)
-    })
+    *report
+        .get(config)
+        .unwrap_or_else(|| panic!("{config} is not in the committed bounds.csv"))
 }
 
 // ---------------------------------------------------------------------------
@@ -371,33 +359,15 @@ pub fn decode_bytes(data: &[u8]) -> Outcome {
             let mut again = Vec::new();
             rmpv::encode::write_value(&mut again, &v)
                 .map_err(|e| finding(format!("rmpv cannot re-encode {v}: {e}")))?;
+            // rmpv writes a str that is not UTF-8 back as bin, so compare
+            // what the two values encode to, not the values.
             match decode_msgpack(&again) {
-                Ok(w) if values_same(&v, &w) => Ok(Run::Checked),
+                Ok(w) if rmpv_bytes(&w) == again => Ok(Run::Checked),
                 Ok(w) => Err(finding(format!("msgpack re-encode changed the value: {v} -> {w}"))),
                 Err(e) => Err(finding(format!("msgpack re-encode of {v} does not decode: {e}"))),
             }
         }
         _ => Ok(Run::Checked),
-    }
-}
-
-/// Equality of rmpv values with floats by bits (NaN equals itself), and a
-/// str that is not UTF-8 equal to a bin of the same bytes: rmpv decodes
-/// such a str but writes it back as bin.
-fn values_same(a: &rmpv::Value, b: &rmpv::Value) -> bool {
-    use rmpv::Value as V;
-    match (a, b) {
-        (V::String(s), V::Binary(bytes)) if s.as_str().is_none() => s.as_bytes() == bytes.as_slice(),
-        (V::F32(x), V::F32(y)) => x.to_bits() == y.to_bits(),
-        (V::F64(x), V::F64(y)) => x.to_bits() == y.to_bits(),
-        (V::Array(x), V::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| values_same(p, q)),
-        (V::Map(x), V::Map(y)) => {
-            x.len() == y.len()
-                && x.iter()
-                    .zip(y)
-                    .all(|((k1, v1), (k2, v2))| values_same(k1, k2) && values_same(v1, v2))
-        }
-        _ => a == b,
     }
 }
 
@@ -455,7 +425,7 @@ pub fn oracle_vs_raw(data: &[u8]) -> Outcome {
     let mut p = Parser::new(profile, keys);
     let mut deepest = p.depth();
     for &b in blob {
-        if !p.advance(&[b]) {
+        if !p.feed(&[b]) {
             break;
         }
         deepest = deepest.max(p.depth());
@@ -545,63 +515,4 @@ pub fn profile_conformance(data: &[u8]) -> Outcome {
         )));
     }
     Ok(Run::Checked)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::model::{Int, Map, Value};
-
-    #[test]
-    fn selectors_round_trip() {
-        assert_eq!(configs().len(), 40);
-        for c in configs() {
-            assert_eq!(config_of(selector_of(c)), *c);
-            let raw = raw_input(c, b"\x80");
-            assert_eq!(split_raw(&raw), Some((*c, &b"\x80"[..])));
-        }
-    }
-
-    #[test]
-    fn checks_pass_on_simple_inputs() {
-        for (name, check) in TARGETS {
-            for data in [
-                &b""[..],
-                b"\x00",
-                b"\x00\x81\xa1a\x01",
-                b"\x05\x00\x00\x00\x00",
-                &[0xff; 64],
-            ] {
-                assert!(check(data).is_ok(), "{name} on {data:02x?}: {:?}", check(data));
-            }
-        }
-        let doc = Document(Map(vec![
-            ("a".into(), Value::Int(Int::from(-1i8))),
-            (
-                "b".into(),
-                Value::Array(vec![Value::F64(f64::NAN), Value::Bin(vec![0; 40])]),
-            ),
-        ]));
-        for selector in 0..40 {
-            let input = DocInput {
-                config: selector,
-                choices: Some(7),
-                doc: doc.clone(),
-            };
-            assert_eq!(check_misread_below_bound(&input), Ok(Run::Checked));
-            let c = config_of(selector);
-            let blob = encode(c.profile, &doc.fit(c.profile, &c.keys())).unwrap();
-            assert_eq!(oracle_vs_raw(&raw_input(&c, &blob)), Ok(Run::Checked));
-            assert_eq!(profile_conformance(&raw_input(&c, &blob)), Ok(Run::Checked));
-        }
-        assert_eq!(check_bson_roundtrip(&doc), Ok(Run::Checked));
-    }
-
-    #[test]
-    fn oversized_inputs_are_skipped() {
-        let big = vec![0u8; MAX_INPUT + 1];
-        for (name, check) in TARGETS {
-            assert_eq!(check(&big), Ok(Run::Skipped), "{name}");
-        }
-    }
 }

@@ -3,8 +3,7 @@
 
 use std::fmt;
 
-use crate::keyspec::{FirstChar, KeySpec, Kmax};
-use crate::profile::Profile;
+use crate::msgpack::{FirstChar, KeySpec, Kmax, Profile};
 
 /// One row of the reports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -13,12 +13,12 @@ use std::path::Path;
 use anyhow::{anyhow, Result};
 use plotters::prelude::*;
 
-use crate::keyspec::{FirstChar, Kmax};
-use crate::profile::Profile;
-use crate::report::Row;
-use crate::search::LIMIT;
+use crate::msgpack::{FirstChar, Kmax, Profile};
+use crate::proof::search::LIMIT;
 
-pub const PLOT: &str = "colliding_lengths.svg";
+use super::report::Row;
+
+pub(crate) const PLOT: &str = "colliding_lengths.svg";
 
 /// The smallest length drawn: 128 bytes (every bound is at least 223).
 const X_MIN: u64 = 128;
@@ -75,7 +75,7 @@ const STYLE: [((u8, u8, u8), u32); 5] = [
 ];
 
 /// Draw the plot for the alnum rows of `rows` into `dir/colliding_lengths.svg`.
-pub fn write(dir: &Path, rows: &[Row]) -> Result<()> {
+pub(crate) fn write(dir: &Path, rows: &[Row]) -> Result<()> {
     let path = dir.join(PLOT);
     draw(&path, rows).map_err(|e| anyhow!("drawing {}: {e}", path.display()))
 }

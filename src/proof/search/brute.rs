@@ -9,9 +9,8 @@ use std::ops::Range;
 use indicatif::ProgressBar;
 use rayon::prelude::*;
 
-use crate::keyspec::KeySpec;
-use crate::oracle::Parser;
-use crate::profile::Profile;
+use crate::msgpack::{KeySpec, Profile};
+use crate::proof::oracle::Parser;
 
 use super::prefix_of;
 
@@ -45,7 +44,7 @@ pub fn colliding_lengths(
     let found: Vec<Vec<u32>> = work
         .into_par_iter()
         .map(|(low, highs)| {
-            let mut parser = Parser::terse(profile, *keys);
+            let mut parser = Parser::new(profile, *keys);
             let mut hits = Vec::new();
             let mut asked = 0;
             for high in highs {
@@ -73,7 +72,7 @@ pub fn colliding_lengths(
 /// `len`'s prefix (reusing `parser`'s allocations).
 pub fn collides_with(parser: &mut Parser, len: u64) -> bool {
     parser.reset();
-    parser.advance(&prefix_of(len)) && parser.lengths().contains(len as u128)
+    parser.feed(&prefix_of(len)) && parser.lengths().contains(len as u128)
 }
 
 /// The smallest colliding length in `range`: every smaller length in the
@@ -83,7 +82,7 @@ pub fn first_colliding(profile: Profile, keys: &KeySpec, range: Range<u64>) -> O
     range
         .into_par_iter()
         .map_init(
-            || Parser::terse(profile, *keys),
+            || Parser::new(profile, *keys),
             |parser, len| (len, collides_with(parser, len)),
         )
         .find_first(|(_, hit)| *hit)

@@ -1,16 +1,22 @@
-//! Encoder profiles: which msgpack header widths a profile may emit for a
-//! given length, and which integer encodings it may use.
+//! Encoder profiles: which header an encoder family writes for each
+//! length, and which integer encodings it uses.
 //!
 //! msgpack lets one value be written with several header widths; the spec
-//! says encoders SHOULD use the smallest but real encoders differ. A profile
-//! pins down one encoder family's behaviour (see `SPEC.md`). Every other
-//! module asks this one, so the rules live in exactly one place: the
-//! contiguous range of lengths each (kind, width) pair may carry.
+//! says encoders SHOULD use the smallest, but real encoders differ. A
+//! profile pins one family's behaviour down (see `SPEC.md`) as a table:
+//! for each kind and width, the one contiguous range of lengths the
+//! profile writes with that header. Contiguity is what lets the oracle
+//! and the walk reason about half-read headers with interval arithmetic.
+//!
+//! This module owns the rules; it does not own the marker layout
+//! ([`super::marker`]) or key rules ([`super::keys`]).
 
 use std::fmt;
 use std::ops::RangeInclusive;
 use std::str::FromStr;
 use std::sync::OnceLock;
+
+use super::marker::{IntFormat, Kind, Width};
 
 /// One encoder family's header rules.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -27,149 +33,6 @@ pub enum Profile {
     AnyWidth,
 }
 
-/// The four header widths msgpack has for strings, binaries, arrays and maps.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Width {
-    /// Length packed into the marker byte (fixstr, fixarray, fixmap).
-    Fix,
-    /// One length byte (str8, bin8).
-    W8,
-    /// Two big-endian length bytes.
-    W16,
-    /// Four big-endian length bytes.
-    W32,
-}
-
-impl Width {
-    /// Header size in bytes, marker included.
-    pub fn header_size(self) -> u64 {
-        match self {
-            Width::Fix => 1,
-            Width::W8 => 2,
-            Width::W16 => 3,
-            Width::W32 => 5,
-        }
-    }
-
-    /// Number of length bytes after the marker.
-    pub fn length_bytes(self) -> u8 {
-        (self.header_size() - 1) as u8
-    }
-
-    /// All widths, narrowest first.
-    pub const ALL: [Width; 4] = [Width::Fix, Width::W8, Width::W16, Width::W32];
-}
-
-/// What a length header introduces.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Kind {
-    Str,
-    Bin,
-    Array,
-    Map,
-}
-
-impl Kind {
-    pub const ALL: [Kind; 4] = [Kind::Str, Kind::Bin, Kind::Array, Kind::Map];
-
-    /// Lengths the msgpack format itself allows for this kind and width,
-    /// regardless of profile (`None`: the format has no such header).
-    pub fn format_range(self, width: Width) -> Option<RangeInclusive<u64>> {
-        let max = match (self, width) {
-            (Kind::Str, Width::Fix) => 31,
-            (Kind::Array | Kind::Map, Width::Fix) => 15,
-            (Kind::Bin, Width::Fix) => return None,
-            (Kind::Str | Kind::Bin, Width::W8) => 255,
-            (Kind::Array | Kind::Map, Width::W8) => return None,
-            (_, Width::W16) => u16::MAX as u64,
-            (_, Width::W32) => u32::MAX as u64,
-        };
-        Some(0..=max)
-    }
-}
-
-/// The integer encodings of msgpack, by marker family.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum IntFormat {
-    PosFixint,
-    NegFixint,
-    U8,
-    U16,
-    U32,
-    U64,
-    I8,
-    I16,
-    I32,
-    I64,
-}
-
-impl IntFormat {
-    /// The formats with a payload, in marker order (0xcc..=0xd3).
-    pub const SIZED: [IntFormat; 8] = [
-        IntFormat::U8,
-        IntFormat::U16,
-        IntFormat::U32,
-        IntFormat::U64,
-        IntFormat::I8,
-        IntFormat::I16,
-        IntFormat::I32,
-        IntFormat::I64,
-    ];
-
-    /// Payload bytes after the marker.
-    pub fn payload_bytes(self) -> u8 {
-        match self {
-            IntFormat::PosFixint | IntFormat::NegFixint => 0,
-            IntFormat::U8 | IntFormat::I8 => 1,
-            IntFormat::U16 | IntFormat::I16 => 2,
-            IntFormat::U32 | IntFormat::I32 => 4,
-            IntFormat::U64 | IntFormat::I64 => 8,
-        }
-    }
-
-    /// Whether the payload is two's-complement signed.
-    pub fn is_signed(self) -> bool {
-        matches!(
-            self,
-            IntFormat::NegFixint | IntFormat::I8 | IntFormat::I16 | IntFormat::I32 | IntFormat::I64
-        )
-    }
-
-    /// Every value this format can represent.
-    fn type_range(self) -> RangeInclusive<i128> {
-        match self {
-            IntFormat::PosFixint => 0..=127,
-            IntFormat::NegFixint => -32..=-1,
-            IntFormat::U8 => 0..=u8::MAX as i128,
-            IntFormat::U16 => 0..=u16::MAX as i128,
-            IntFormat::U32 => 0..=u32::MAX as i128,
-            IntFormat::U64 => 0..=u64::MAX as i128,
-            IntFormat::I8 => i8::MIN as i128..=i8::MAX as i128,
-            IntFormat::I16 => i16::MIN as i128..=i16::MAX as i128,
-            IntFormat::I32 => i32::MIN as i128..=i32::MAX as i128,
-            IntFormat::I64 => i64::MIN as i128..=i64::MAX as i128,
-        }
-    }
-
-    /// The values for which this is the smallest encoding, as `rmp`'s
-    /// `write_sint`/`write_uint` choose it (non-negative values always use
-    /// the unsigned family).
-    fn smallest_range(self) -> RangeInclusive<i128> {
-        match self {
-            IntFormat::PosFixint => 0..=127,
-            IntFormat::NegFixint => -32..=-1,
-            IntFormat::U8 => 128..=u8::MAX as i128,
-            IntFormat::U16 => 256..=u16::MAX as i128,
-            IntFormat::U32 => 65_536..=u32::MAX as i128,
-            IntFormat::U64 => (1i128 << 32)..=u64::MAX as i128,
-            IntFormat::I8 => i8::MIN as i128..=-33,
-            IntFormat::I16 => i16::MIN as i128..=(i8::MIN as i128 - 1),
-            IntFormat::I32 => i32::MIN as i128..=(i16::MIN as i128 - 1),
-            IntFormat::I64 => i64::MIN as i128..=(i32::MIN as i128 - 1),
-        }
-    }
-}
-
 impl Profile {
     /// The five profiles, in report order.
     pub const ALL: [Profile; 5] = [
@@ -181,7 +44,7 @@ impl Profile {
     ];
 
     /// The name used on the command line and in reports.
-    pub fn name(self) -> &'static str {
+    pub const fn name(self) -> &'static str {
         match self {
             Profile::Canonical => "canonical",
             Profile::Legacy => "legacy",
@@ -191,10 +54,8 @@ impl Profile {
         }
     }
 
-    /// The lengths this profile may write with a header of `width` for a
-    /// value of `kind`; `None` when the profile never emits that header.
-    /// Always one contiguous range, which is what lets the oracle reason
-    /// about partially read headers with interval arithmetic.
+    /// The lengths this profile writes with a header of `width` for a
+    /// value of `kind`; `None` when the profile never writes that header.
     pub fn len_range(self, kind: Kind, width: Width) -> Option<RangeInclusive<u64>> {
         // Sweeps ask this billions of times: answer from a table built once.
         static TABLE: OnceLock<Vec<Option<(u64, u64)>>> = OnceLock::new();
@@ -209,12 +70,17 @@ impl Profile {
             }
             t
         });
-        table[(self as usize * 4 + kind as usize) * 4 + width as usize].map(|(a, b)| a..=b)
+        let at = (self as usize * Kind::ALL.len() + kind as usize) * Width::ALL.len() + width as usize;
+        table[at].map(|(a, b)| a..=b)
     }
 
     /// The definition behind [`Profile::len_range`].
     fn compute_len_range(self, kind: Kind, width: Width) -> Option<RangeInclusive<u64>> {
         let format = kind.format_range(width)?;
+        // ext values are not in the data model of these profiles.
+        if kind == Kind::Ext {
+            return None;
+        }
         if self == Profile::AnyWidth {
             return Some(format);
         }
@@ -246,42 +112,108 @@ impl Profile {
         (start <= *format.end()).then_some(start..=*format.end())
     }
 
-    /// Whether this profile may write `len` with a `width` header.
-    pub fn allows(self, kind: Kind, width: Width, len: u64) -> bool {
-        self.len_range(kind, width).is_some_and(|r| r.contains(&len))
+    /// Whether this profile writes `n` with a `width` header for `kind`.
+    pub fn allows(self, kind: Kind, width: Width, n: u64) -> bool {
+        kind.format_allows(width, n) && self.len_range(kind, width).is_some_and(|r| r.contains(&n))
     }
 
-    /// The smallest header size (marker included) this profile can use for
-    /// `len`, or `None` if no header it emits can carry it.
-    pub fn min_header_size(self, kind: Kind, len: u64) -> Option<u64> {
-        Width::ALL
-            .iter()
-            .find(|w| self.allows(kind, **w, len))
-            .map(|w| w.header_size())
+    /// The narrowest header this profile writes for a `kind` of length
+    /// (or count) `n`, or `None` if no header it writes carries `n`.
+    pub fn narrowest_width(self, kind: Kind, n: u64) -> Option<Width> {
+        Width::ALL.into_iter().find(|w| self.allows(kind, *w, n))
     }
 
-    /// Whether this profile may write `value` with integer format `format`.
-    pub fn allows_int(self, format: IntFormat, value: i128) -> bool {
-        let range = if self == Profile::AnyWidth {
-            format.type_range()
-        } else {
-            format.smallest_range()
-        };
-        range.contains(&value)
+    /// Every header width this profile writes for a `kind` of length `n`,
+    /// narrowest first.
+    pub fn widths_for(self, kind: Kind, n: u64) -> impl Iterator<Item = Width> {
+        Width::ALL.into_iter().filter(move |w| self.allows(kind, *w, n))
     }
 
-    /// The values this profile may write with `format`.
+    /// The size of the narrowest header (marker included) this profile
+    /// writes for `n`.
+    pub fn min_header_size(self, kind: Kind, n: u64) -> Option<u64> {
+        self.narrowest_width(kind, n).map(Width::header_size)
+    }
+
+    /// The lengths a `width` header of `kind` may still announce under
+    /// this profile once `got` of its length bytes are `acc`: the format's
+    /// candidates intersected with the profile's range.
+    pub fn header_range(self, kind: Kind, width: Width, got: u8, acc: u64) -> Option<(u64, u64)> {
+        let allowed = self.len_range(kind, width)?;
+        let (lo, hi) = width.lengths_given(got, acc);
+        let (lo, hi) = (lo.max(*allowed.start()), hi.min(*allowed.end()));
+        (lo <= hi).then_some((lo, hi))
+    }
+
+    /// The values this profile writes with integer `format`: the values
+    /// for which it is the smallest encoding (as `rmp`'s `write_sint` /
+    /// `write_uint` choose it; non-negative values always use the unsigned
+    /// family), or, for any-width, every value the format can hold.
     pub fn int_range(self, format: IntFormat) -> RangeInclusive<i128> {
         if self == Profile::AnyWidth {
-            format.type_range()
-        } else {
-            format.smallest_range()
+            return format.type_range();
         }
+        match format {
+            IntFormat::PosFixint => 0..=127,
+            IntFormat::NegFixint => -32..=-1,
+            IntFormat::U8 => 128..=u8::MAX as i128,
+            IntFormat::U16 => 256..=u16::MAX as i128,
+            IntFormat::U32 => 65_536..=u32::MAX as i128,
+            IntFormat::U64 => (1i128 << 32)..=u64::MAX as i128,
+            IntFormat::I8 => i8::MIN as i128..=-33,
+            IntFormat::I16 => i16::MIN as i128..=(i8::MIN as i128 - 1),
+            IntFormat::I32 => i32::MIN as i128..=(i16::MIN as i128 - 1),
+            IntFormat::I64 => i64::MIN as i128..=(i32::MIN as i128 - 1),
+        }
+    }
+
+    /// Whether this profile writes `value` with `format`.
+    pub fn allows_int(self, format: IntFormat, value: i128) -> bool {
+        self.int_range(format).contains(&value)
+    }
+
+    /// Every integer format this profile writes `value` with, narrowest
+    /// first (unsigned before signed at equal size).
+    pub fn int_formats_for(self, value: i128) -> impl Iterator<Item = IntFormat> {
+        IntFormat::BY_SIZE
+            .into_iter()
+            .filter(move |f| self.allows_int(*f, value))
+    }
+
+    /// Whether some complete payload of `format` that begins with the `got`
+    /// big-endian bytes in `acc` is a value this profile writes with it.
+    ///
+    /// The payloads starting with those bytes form one unsigned interval;
+    /// split where the sign bit flips, each piece is an interval of values,
+    /// and so is the allowed set, so intersecting endpoints decides it.
+    pub fn int_payload_possible(self, format: IntFormat, got: u8, acc: u64) -> bool {
+        let total_bits = 8 * format.payload_bytes() as u32;
+        let rem_bits = 8 * (format.payload_bytes() - got) as u32;
+        let lo = (acc as u128) << rem_bits;
+        let hi = lo | ((1u128 << rem_bits) - 1);
+        let to_signed = |u: u128| -> i128 {
+            if format.is_signed() && u >> (total_bits - 1) == 1 {
+                u as i128 - (1i128 << total_bits)
+            } else {
+                u as i128
+            }
+        };
+        let allowed = self.int_range(format);
+        let half = 1u128 << (total_bits.max(1) - 1);
+        let pieces = if format.is_signed() {
+            [(lo, hi.min(half - 1)), (lo.max(half), hi)]
+        } else {
+            [(lo, hi), (1, 0)]
+        };
+        pieces.into_iter().filter(|(a, b)| a <= b).any(|(a, b)| {
+            let (sa, sb) = (to_signed(a), to_signed(b));
+            sa.max(*allowed.start()) <= sb.min(*allowed.end())
+        })
     }
 
     /// Whether bin values exist in this profile.
     pub fn has_bin(self) -> bool {
-        self.len_range(Kind::Bin, Width::W8).is_some() || self.len_range(Kind::Bin, Width::W16).is_some()
+        Width::ALL.iter().any(|w| self.len_range(Kind::Bin, *w).is_some())
     }
 }
 
@@ -292,7 +224,7 @@ impl fmt::Display for Profile {
 }
 
 /// Error for an unknown profile name.
-#[derive(Debug, Clone, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown profile {0:?}: expected one of canonical, legacy, map32-header, map16-header, any-width")]
 pub struct UnknownProfile(pub String);
 
@@ -361,6 +293,36 @@ mod tests {
         assert!(!Profile::Canonical.allows_int(IntFormat::I8, -32));
         assert!(Profile::AnyWidth.allows_int(IntFormat::U64, 0));
         assert!(Profile::AnyWidth.allows_int(IntFormat::I8, 5));
+    }
+
+    /// The partial-payload check agrees with trying every completion, for
+    /// every one- and two-byte format and a spread of prefixes of the
+    /// wider ones.
+    #[test]
+    fn int_payload_prefixes_match_enumeration() {
+        let mut checked = 0;
+        for p in Profile::ALL {
+            for format in IntFormat::SIZED {
+                let n = format.payload_bytes();
+                if n > 2 {
+                    continue;
+                }
+                for got in 0..=n {
+                    for acc in 0..1u64 << (8 * got as u32) {
+                        let rem = 8 * (n - got) as u32;
+                        let any = (0..1u64 << rem).any(|low| p.allows_int(format, format.value_of((acc << rem) | low)));
+                        assert_eq!(
+                            p.int_payload_possible(format, got, acc),
+                            any,
+                            "{p} {format:?} {got} {acc:#x}"
+                        );
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        // Per profile: U8 and I8 have 1 + 256 prefixes, U16 and I16 1 + 256 + 65536.
+        assert_eq!(checked, 5 * (2 * 257 + 2 * (1 + 256 + 65_536)));
     }
 
     #[test]

@@ -12,12 +12,13 @@
 //! header bytes until every length and count is known, then adds up the
 //! cheapest completion (unbounded when some value is still free).
 //!
-//! None of this uses the oracle; only the profile's header table, key
-//! counting and the UTF-8 automaton are shared.
+//! None of this uses the oracle; only the format layer is shared: the
+//! marker table, the profile's header and integer rules, key counting and
+//! the UTF-8 automaton.
 
-use crate::keyspec::KeySpec;
-use crate::profile::{IntFormat, Kind, Profile, Width};
-use crate::utf8::Utf8State;
+use crate::msgpack::marker::{IntFormat, Kind, Marker, Width};
+use crate::msgpack::utf8::Utf8State;
+use crate::msgpack::{KeySpec, Profile};
 
 use super::{FIRST, LIMIT};
 
@@ -148,22 +149,21 @@ impl Walk<'_> {
             .map(|k| k + n as u128)
     }
 
-    /// Cheapest body of a map or array with `n` entries or elements.
+    /// Cheapest body after a header announcing `n`: bytes for str, bin
+    /// and ext, one byte per element, cheapest entries for maps.
     fn body_min(&self, kind: Kind, n: u64) -> Option<u128> {
         match kind {
+            Kind::Map if n == 0 => Some(0),
             Kind::Map => self.entries_min(n, &[], None),
             Kind::Array => Some(n as u128),
-            Kind::Str | Kind::Bin => Some(n as u128),
+            Kind::Str | Kind::Bin | Kind::Ext => kind.body_bytes(n).map(u128::from),
         }
     }
 
-    /// The range of lengths a header may still take.
+    /// The range of lengths a header may still take (for a key, within the
+    /// allowed key lengths).
     fn header_range(&self, kind: Kind, width: Width, got: u8, acc: u64, key: bool) -> Option<(u64, u64)> {
-        let allowed = self.profile.len_range(kind, width)?;
-        let left = 8 * (width.length_bytes() - got) as u32;
-        let (mut lo, mut hi) = (acc << left, (acc << left) | ((1u64 << left) - 1));
-        lo = lo.max(*allowed.start());
-        hi = hi.min(*allowed.end());
+        let (mut lo, mut hi) = self.profile.header_range(kind, width, got, acc)?;
         if key {
             lo = lo.max(self.keys.min_len);
             hi = hi.min(self.keys.max_len);
@@ -182,7 +182,7 @@ impl Walk<'_> {
                     for width in Width::ALL {
                         if let Some(r) = self.profile.len_range(Kind::Map, width) {
                             let n = *r.start();
-                            let body = if n == 0 { Some(0) } else { self.body_min(Kind::Map, n) };
+                            let body = self.body_min(Kind::Map, n);
                             if let Some(b) = body {
                                 let c = width.header_size() as u128 + b;
                                 best = Some(best.map_or(c, |x: u128| x.min(c)));
@@ -201,7 +201,7 @@ impl Walk<'_> {
                 Item::KeyBody { len, bytes } => (len - bytes.len() as u64) as u128 + 1,
                 Item::Header { kind, width, got, acc } => {
                     let (lo, _) = self.header_range(*kind, *width, *got, *acc, false)?;
-                    let body = if lo == 0 { 0 } else { self.body_min(*kind, lo)? };
+                    let body = self.body_min(*kind, lo)?;
                     (width.length_bytes() - got) as u128 + body
                 }
                 Item::IntPayload { format, got, .. } => (format.payload_bytes() - got) as u128,
@@ -253,7 +253,7 @@ impl Walk<'_> {
                     (len - bytes.len() as u64) as u128 + 1
                 }
                 Item::IntPayload { format, got, acc } => {
-                    if !int_payload_possible(self.profile, *format, *got, *acc) {
+                    if !self.profile.int_payload_possible(*format, *got, *acc) {
                         return None;
                     }
                     (format.payload_bytes() - got) as u128
@@ -298,16 +298,21 @@ impl Walk<'_> {
             }
             Item::Entries { n: 0, .. } => None,
             Item::Entries { n, keys } => {
-                let key = match b {
-                    0xa0..=0xbf => {
-                        let len = (b & 0x1f) as u64;
+                let key = match Marker::of(b) {
+                    Marker::Header {
+                        kind: Kind::Str,
+                        width: Width::Fix,
+                        fixed,
+                    } => {
+                        let len = fixed as u64;
                         if !self.profile.allows(Kind::Str, Width::Fix, len) || !self.keys.allows_len(len) {
                             return None;
                         }
                         Item::KeyBody { len, bytes: Vec::new() }
                     }
-                    0xd9..=0xdb => {
-                        let width = [Width::W8, Width::W16, Width::W32][(b - 0xd9) as usize];
+                    Marker::Header {
+                        kind: Kind::Str, width, ..
+                    } => {
                         self.header_range(Kind::Str, width, 0, 0, true)?;
                         Item::KeyHeader { width, got: 0, acc: 0 }
                     }
@@ -380,7 +385,7 @@ impl Walk<'_> {
             }
             Item::IntPayload { format, got, acc } => {
                 let (got, acc) = (got + 1, (acc << 8) | b as u64);
-                if !int_payload_possible(self.profile, *format, got, acc) {
+                if !self.profile.int_payload_possible(*format, got, acc) {
                     None
                 } else if got == format.payload_bytes() {
                     Some(self.finish(below.to_vec()))
@@ -410,12 +415,13 @@ impl Walk<'_> {
     /// Items for a container or string body of `n` (nothing if empty).
     fn body(&self, kind: Kind, n: u64) -> Vec<Item> {
         match (kind, n) {
-            (_, 0) => vec![],
+            (Kind::Str | Kind::Bin | Kind::Array | Kind::Map, 0) => vec![],
             (Kind::Str, n) => vec![Item::Text {
                 n,
                 utf8: Utf8State::default(),
             }],
             (Kind::Bin, n) => vec![Item::Raw(n)],
+            (Kind::Ext, n) => vec![Item::Raw(n + 1)],
             (Kind::Array, n) => vec![Item::Elements(n)],
             (Kind::Map, n) => vec![Item::Entries { n, keys: Vec::new() }],
         }
@@ -431,98 +437,37 @@ impl Walk<'_> {
 
     /// Items that follow a top-level map marker, if the profile writes it.
     fn map_marker(&self, b: u8) -> Option<Vec<Item>> {
-        match b {
-            0x80..=0x8f => {
-                let n = (b & 0x0f) as u64;
-                self.profile
-                    .allows(Kind::Map, Width::Fix, n)
-                    .then(|| self.body(Kind::Map, n))
-            }
-            0xde | 0xdf => {
-                let width = if b == 0xde { Width::W16 } else { Width::W32 };
-                self.profile.len_range(Kind::Map, width)?;
-                Some(vec![Item::Header {
-                    kind: Kind::Map,
-                    width,
-                    got: 0,
-                    acc: 0,
-                }])
-            }
+        match Marker::of(b) {
+            Marker::Header { kind: Kind::Map, .. } => self.value_marker(b),
             _ => None,
         }
     }
 
     /// Items that follow a value marker, if the profile writes it.
     fn value_marker(&self, b: u8) -> Option<Vec<Item>> {
-        let fixed_int = |format: IntFormat, v: i128| self.profile.allows_int(format, v).then(Vec::new);
-        let header = |kind: Kind, width: Width| {
-            self.profile.len_range(kind, width)?;
-            Some(vec![Item::Header {
+        match Marker::of(b) {
+            Marker::Nil | Marker::True | Marker::False => Some(vec![]),
+            Marker::FixInt(format, v) => self.profile.allows_int(format, v as i128).then(Vec::new),
+            Marker::Int(format) => Some(vec![Item::IntPayload { format, got: 0, acc: 0 }]),
+            Marker::Float { payload } => Some(vec![Item::Raw(payload as u64)]),
+            Marker::Header {
                 kind,
-                width,
-                got: 0,
-                acc: 0,
-            }])
-        };
-        let fix = |kind: Kind, n: u64| self.profile.allows(kind, Width::Fix, n).then(|| self.body(kind, n));
-        match b {
-            0x00..=0x7f => fixed_int(IntFormat::PosFixint, b as i128),
-            0xe0..=0xff => fixed_int(IntFormat::NegFixint, b as i8 as i128),
-            0xc0 | 0xc2 | 0xc3 => Some(vec![]),
-            0xca => Some(vec![Item::Raw(4)]),
-            0xcb => Some(vec![Item::Raw(8)]),
-            0xcc..=0xd3 => {
-                let format = IntFormat::SIZED[(b - 0xcc) as usize];
-                Some(vec![Item::IntPayload { format, got: 0, acc: 0 }])
+                width: Width::Fix,
+                fixed,
+            } => self
+                .profile
+                .allows(kind, Width::Fix, fixed as u64)
+                .then(|| self.body(kind, fixed as u64)),
+            Marker::Header { kind, width, .. } => {
+                self.profile.len_range(kind, width)?;
+                Some(vec![Item::Header {
+                    kind,
+                    width,
+                    got: 0,
+                    acc: 0,
+                }])
             }
-            0xa0..=0xbf => fix(Kind::Str, (b & 0x1f) as u64),
-            0x90..=0x9f => fix(Kind::Array, (b & 0x0f) as u64),
-            0x80..=0x8f => fix(Kind::Map, (b & 0x0f) as u64),
-            0xd9 => header(Kind::Str, Width::W8),
-            0xda => header(Kind::Str, Width::W16),
-            0xdb => header(Kind::Str, Width::W32),
-            0xc4 => header(Kind::Bin, Width::W8),
-            0xc5 => header(Kind::Bin, Width::W16),
-            0xc6 => header(Kind::Bin, Width::W32),
-            0xdc => header(Kind::Array, Width::W16),
-            0xdd => header(Kind::Array, Width::W32),
-            0xde => header(Kind::Map, Width::W16),
-            0xdf => header(Kind::Map, Width::W32),
-            _ => None,
+            Marker::Reserved => None,
         }
     }
-}
-
-/// Whether some full payload of `format` starting with the `got` bytes in
-/// `acc` is a value the profile writes with it (checked by trying the
-/// smallest and largest completions against the allowed interval, which
-/// is enough because both sets are intervals of the signed line once the
-/// sign is known).
-fn int_payload_possible(profile: Profile, format: IntFormat, got: u8, acc: u64) -> bool {
-    let total_bits = 8 * format.payload_bytes() as u32;
-    let rem_bits = 8 * (format.payload_bytes() - got) as u32;
-    let lo = (acc as u128) << rem_bits;
-    let hi = lo | ((1u128 << rem_bits) - 1);
-    let to_signed = |u: u128| -> i128 {
-        if format.is_signed() && u >> (total_bits - 1) == 1 {
-            u as i128 - (1i128 << total_bits)
-        } else {
-            u as i128
-        }
-    };
-    let allowed = profile.int_range(format);
-    // Split the payload interval where the sign bit flips.
-    let pieces: Vec<(u128, u128)> = if format.is_signed() {
-        let half = 1u128 << (total_bits - 1);
-        [(lo, hi.min(half - 1)), (lo.max(half), hi)]
-            .into_iter()
-            .filter(|(a, b)| a <= b)
-            .collect()
-    } else {
-        vec![(lo, hi)]
-    };
-    pieces.into_iter().any(|(a, b)| {
-        let (sa, sb) = (to_signed(a), to_signed(b));
-        sa.max(*allowed.start()) <= sb.min(*allowed.end())
-    })
 }

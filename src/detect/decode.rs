@@ -7,11 +7,9 @@
 //! everything it reads comes from the slice, so work and memory stay
 //! proportional to the input.
 
-use crate::detector::{classify, Classification, Format};
+use crate::msgpack::{Kind, Marker, MAX_DEPTH};
 
-/// Deepest nesting accepted in a msgpack blob: the conformance checker's
-/// limit, so every conforming blob decodes.
-pub const MAX_DEPTH: usize = crate::conformance::MAX_DEPTH;
+use super::{classify, Classification, Format};
 
 /// A successfully decoded blob.
 #[derive(Clone, Debug, PartialEq)]
@@ -110,33 +108,21 @@ fn check_markers(blob: &[u8]) -> Result<(), DecodeError> {
         let start = at;
         at += 1;
         // (bytes to skip, values contained)
-        let (skip, children): (u64, u64) = match m {
-            0x00..=0x7f | 0xe0..=0xff | 0xc0 | 0xc2 | 0xc3 => (0, 0),
-            0x80..=0x8f => (0, 2 * (m & 0x0f) as u64),
-            0x90..=0x9f => (0, (m & 0x0f) as u64),
-            0xa0..=0xbf => ((m & 0x1f) as u64, 0),
-            0xc1 => return Err(DecodeError::MsgPack(format!("reserved marker 0xc1 at byte {start}"))),
-            0xc4 | 0xd9 => (be(at, 1)? + 1, 0),
-            0xc5 | 0xda => (be(at, 2)? + 2, 0),
-            0xc6 | 0xdb => (be(at, 4)? + 4, 0),
-            0xc7 => (be(at, 1)? + 2, 0),
-            0xc8 => (be(at, 2)? + 3, 0),
-            0xc9 => (be(at, 4)? + 5, 0),
-            0xca => (4, 0),
-            0xcb => (8, 0),
-            0xcc | 0xd0 => (1, 0),
-            0xcd | 0xd1 => (2, 0),
-            0xce | 0xd2 => (4, 0),
-            0xcf | 0xd3 => (8, 0),
-            0xd4 => (2, 0),
-            0xd5 => (3, 0),
-            0xd6 => (5, 0),
-            0xd7 => (9, 0),
-            0xd8 => (17, 0),
-            0xdc => (2, be(at, 2)?),
-            0xdd => (4, be(at, 4)?),
-            0xde => (2, 2 * be(at, 2)?),
-            0xdf => (4, 2 * be(at, 4)?),
+        let (skip, children): (u64, u64) = match Marker::of(m) {
+            Marker::Reserved => return Err(DecodeError::MsgPack(format!("reserved marker 0xc1 at byte {start}"))),
+            Marker::Header { kind, width, fixed } => {
+                let n = match width.length_bytes() {
+                    0 => fixed as u64,
+                    len => be(at, len as usize)?,
+                };
+                let len_bytes = width.length_bytes() as u64;
+                match kind {
+                    Kind::Array => (len_bytes, n),
+                    Kind::Map => (len_bytes, 2 * n),
+                    Kind::Str | Kind::Bin | Kind::Ext => (len_bytes + kind.body_bytes(n).unwrap_or(n), 0),
+                }
+            }
+            other => (other.fixed_payload().unwrap_or(0) as u64, 0),
         };
         let end = (at as u64)
             .checked_add(skip)

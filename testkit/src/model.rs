@@ -19,12 +19,7 @@ use std::fmt;
 
 use arbitrary::{Arbitrary, Unstructured};
 
-use crate::keyspec::KeySpec;
-use crate::profile::Profile;
-
-/// Deepest nesting [`Value::from_rmpv`] follows (matches the decoder's
-/// limit, so anything `decode` returns converts).
-pub const MAX_DEPTH: usize = crate::decode::MAX_DEPTH;
+use prefixproof::msgpack::{KeySpec, Profile, MAX_DEPTH};
 
 /// An integer msgpack can carry: any `i64` or any `u64`.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -98,24 +93,23 @@ pub struct Map(pub Vec<(String, Value)>);
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Document(pub Map);
 
+/// "The same value" means "the same bytes": equal encodings under rmpv
+/// (for msgpack values) or the `bson` crate (for BSON documents). Floats
+/// thus compare by bit pattern, so a NaN equals itself (round trips of a
+/// NaN must compare equal) and `0.0` differs from `-0.0`, and no float
+/// comparison is written out anywhere.
 impl PartialEq for Value {
     fn eq(&self, other: &Value) -> bool {
-        use Value::*;
-        match (self, other) {
-            (Nil, Nil) => true,
-            (Bool(a), Bool(b)) => a == b,
-            (Int(a), Int(b)) => a == b,
-            // By bits: the question is "same encoded value", and NaN must
-            // equal itself for round trips to compare.
-            (F32(a), F32(b)) => a.to_bits() == b.to_bits(),
-            (F64(a), F64(b)) => a.to_bits() == b.to_bits(),
-            (Str(a), Str(b)) => a == b,
-            (Bin(a), Bin(b)) => a == b,
-            (Array(a), Array(b)) => a == b,
-            (Map(a), Map(b)) => a == b,
-            _ => false,
-        }
+        rmpv_bytes(&self.to_rmpv()) == rmpv_bytes(&other.to_rmpv())
     }
+}
+
+/// The bytes rmpv writes for `v` (see [`Value`]'s `PartialEq`).
+pub fn rmpv_bytes(v: &rmpv::Value) -> Vec<u8> {
+    let mut out = Vec::new();
+    // Writing to a Vec cannot fail.
+    let _ = rmpv::encode::write_value(&mut out, v);
+    out
 }
 
 /// Long strings and binaries (padding runs to megabytes) are abbreviated,
@@ -446,25 +440,11 @@ pub fn to_bson(doc: &Document) -> bson::Document {
     doc.0.to_bson()
 }
 
-/// Structural equality of BSON documents with doubles compared by bit
-/// pattern: `bson`'s own `==` says `NaN != NaN`, which would make every
-/// round trip of a NaN fail.
+/// Whether two BSON documents are the same (see [`Value`]'s `PartialEq`):
+/// their encodings are identical. `bson`'s own `==` says `NaN != NaN`,
+/// which would make every round trip of a NaN fail.
 pub fn bson_same(a: &bson::Document, b: &bson::Document) -> bool {
-    a.len() == b.len()
-        && a.iter()
-            .zip(b.iter())
-            .all(|((ka, va), (kb, vb))| ka == kb && bson_value_same(va, vb))
-}
-
-fn bson_value_same(a: &bson::Bson, b: &bson::Bson) -> bool {
-    match (a, b) {
-        (bson::Bson::Double(x), bson::Bson::Double(y)) => x.to_bits() == y.to_bits(),
-        (bson::Bson::Array(x), bson::Bson::Array(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| bson_value_same(p, q))
-        }
-        (bson::Bson::Document(x), bson::Bson::Document(y)) => bson_same(x, y),
-        _ => a == b,
-    }
+    matches!((a.to_vec(), b.to_vec()), (Ok(x), Ok(y)) if x == y)
 }
 
 // ---------------------------------------------------------------------------
@@ -596,85 +576,4 @@ fn arbitrary_key(u: &mut Unstructured<'_>) -> arbitrary::Result<String> {
         key.push(*u.choose(ALNUM)? as char);
     }
     Ok(key)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::keyspec::{FirstChar, Kmax};
-
-    fn sample() -> Document {
-        Document(Map(vec![
-            ("a".into(), Value::Int(Int::from(u64::MAX))),
-            (
-                "b".into(),
-                Value::Array(vec![Value::Nil, Value::F64(f64::NAN), Value::Bin(vec![1, 2])]),
-            ),
-            ("c".into(), Value::Map(Map(vec![("d".into(), Value::Str("é".into()))]))),
-            ("e".into(), Value::Int(Int::from(-129i64))),
-        ]))
-    }
-
-    #[test]
-    fn int_range() {
-        assert!(Int::new(u64::MAX as i128 + 1).is_none());
-        assert!(Int::new(i64::MIN as i128 - 1).is_none());
-        assert_eq!(Int::new(-5).map(Int::get), Some(-5));
-    }
-
-    #[test]
-    fn rmpv_round_trip() {
-        let d = sample();
-        assert_eq!(Document::from_rmpv(&d.to_rmpv()), Ok(d));
-        let bad = rmpv::Value::Map(vec![(rmpv::Value::from(1), rmpv::Value::Nil)]);
-        assert!(matches!(Document::from_rmpv(&bad), Err(ModelError::NonStrKey(_))));
-        let dup = rmpv::Value::Map(vec![("a".into(), rmpv::Value::Nil), ("a".into(), rmpv::Value::Nil)]);
-        assert!(matches!(Document::from_rmpv(&dup), Err(ModelError::DuplicateKey(_))));
-        let ext = rmpv::Value::Map(vec![("a".into(), rmpv::Value::Ext(1, vec![]))]);
-        assert_eq!(Document::from_rmpv(&ext), Err(ModelError::Ext(1)));
-        assert_eq!(Document::from_rmpv(&rmpv::Value::Nil), Err(ModelError::NotAMap));
-    }
-
-    #[test]
-    fn bson_integers_are_lossless() {
-        let b = to_bson(&sample());
-        assert_eq!(b.get("e"), Some(&bson::Bson::Int32(-129)));
-        let Some(bson::Bson::Decimal128(d)) = b.get("a") else {
-            panic!("{b:?}")
-        };
-        assert_eq!(d.to_string(), u64::MAX.to_string());
-        let bytes = b.to_vec().unwrap();
-        let back = bson::Document::from_reader(bytes.as_slice()).unwrap();
-        assert!(bson_same(&b, &back));
-        assert_ne!(b, back, "bson's own == says NaN != NaN");
-    }
-
-    #[test]
-    fn conforms_and_fit_keys() {
-        let spec = KeySpec::new(FirstChar::Ident, Kmax::Bounded(31));
-        let d = Document(Map(vec![
-            ("0a".into(), Value::Nil),
-            ("ok".into(), Value::Map(Map(vec![("-".into(), Value::Nil)]))),
-            ("x".repeat(40), Value::Nil),
-        ]));
-        assert!(!d.conforms(&spec));
-        let fitted = d.fit_keys(&spec);
-        assert!(fitted.conforms(&spec), "{fitted:?}");
-        assert_eq!(fitted.0.len(), 3);
-        // Two keys that repair to the same key: one is dropped.
-        let clash = Document(Map(vec![("x".repeat(31), Value::Nil), ("x".repeat(32), Value::Nil)]));
-        assert_eq!(clash.fit_keys(&spec).0.len(), 1);
-        assert!(!sample().fit(Profile::Legacy, &spec).has_bin());
-    }
-
-    #[test]
-    fn arbitrary_is_bounded_and_permissive() {
-        let spec = KeySpec::new(FirstChar::Alnum, Kmax::Bounded(300));
-        let data: Vec<u8> = (0..4096u32)
-            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
-            .collect();
-        let mut u = Unstructured::new(&data);
-        let d = Document::arbitrary(&mut u).unwrap();
-        assert!(d.conforms(&spec));
-    }
 }

@@ -7,24 +7,26 @@
 //! rules out the whole range); and a witness blob is built and verified
 //! for each of the smallest colliding lengths listed.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{bail, ensure, Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
-use crate::config::Config;
-use crate::oracle;
-use crate::search::{brute, prefix_of, walk, FIRST, LIMIT};
-use crate::witness::{self, hex};
+use crate::hex::hex;
+use crate::proof::oracle;
+use crate::proof::search::{brute, prefix_of, walk, FIRST, LIMIT};
+use crate::proof::witness;
 
-pub const BOUNDS: &str = "bounds.csv";
-pub const PREFIXES: &str = "smallest_colliding_prefixes.csv";
+use super::config::Config;
+
+pub(crate) const BOUNDS: &str = "bounds.csv";
+pub(crate) const PREFIXES: &str = "smallest_colliding_prefixes.csv";
 /// How many of the smallest colliding lengths each configuration lists.
-pub const RANKS: usize = 20;
+pub(crate) const RANKS: usize = 20;
 
 /// The proved result for one configuration.
-pub struct Row {
+pub(crate) struct Row {
     pub config: Config,
     /// The smallest colliding length, if any below 2^31.
     pub bound: Option<u64>,
@@ -36,7 +38,7 @@ pub struct Row {
 
 /// A progress bar on stderr (hidden when `show` is false or stderr is not
 /// a terminal).
-pub fn progress_bar(len: u64, what: &str, show: bool) -> ProgressBar {
+pub(crate) fn progress_bar(len: u64, what: &str, show: bool) -> ProgressBar {
     let target = if show {
         ProgressDrawTarget::stderr()
     } else {
@@ -53,7 +55,7 @@ pub fn progress_bar(len: u64, what: &str, show: bool) -> ProgressBar {
 }
 
 /// What the oracle says the four-byte prefix of `len` forces.
-pub fn structure_of(config: &Config, len: u64) -> String {
+pub(crate) fn structure_of(config: &Config, len: u64) -> String {
     let a = oracle::answer(config.profile, config.keys(), &prefix_of(len));
     let mut parts = a.steps;
     parts.push(format!("then: {}", a.summary));
@@ -62,7 +64,7 @@ pub fn structure_of(config: &Config, len: u64) -> String {
 
 /// How much of the oracle's sweep backs a report.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Sweep {
+pub(crate) enum Sweep {
     /// Every length up to the bound: enough to prove the bound.
     UpToBound,
     /// Every length in [4, 2^31), compared with the walk's full list.
@@ -70,7 +72,7 @@ pub enum Sweep {
 }
 
 /// Compute and prove one configuration.
-pub fn compute(config: &Config, sweep: Sweep, show_progress: bool) -> Result<Row> {
+pub(crate) fn compute(config: &Config, sweep: Sweep, show_progress: bool) -> Result<Row> {
     let keys = config.keys();
     let colliding = walk::colliding_lengths(config.profile, &keys);
     let bound = colliding.first().map(|b| *b as u64);
@@ -114,7 +116,7 @@ pub fn compute(config: &Config, sweep: Sweep, show_progress: bool) -> Result<Row
 }
 
 /// Compute every configuration (in parallel), with an overall progress bar.
-pub fn compute_all(configs: &[Config], sweep: Sweep, show_progress: bool) -> Result<Vec<Row>> {
+pub(crate) fn compute_all(configs: &[Config], sweep: Sweep, show_progress: bool) -> Result<Vec<Row>> {
     let overall = progress_bar(configs.len() as u64, "configurations proved", show_progress);
     let rows: Result<Vec<Row>> = configs
         .par_iter()
@@ -150,7 +152,7 @@ fn short(c: &Config) -> String {
 }
 
 /// Write both CSV files into `dir`.
-pub fn write(dir: &Path, rows: &[Row]) -> Result<()> {
+pub(crate) fn write(dir: &Path, rows: &[Row]) -> Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let mut bounds =
         csv::Writer::from_path(dir.join(BOUNDS)).with_context(|| format!("writing {}", dir.join(BOUNDS).display()))?;
@@ -207,12 +209,6 @@ pub fn write(dir: &Path, rows: &[Row]) -> Result<()> {
     Ok(())
 }
 
-/// Where the committed `bounds.csv` lives (what the fuzz targets and the
-/// README test read back).
-pub fn committed_bounds_path() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("reports").join(BOUNDS)
-}
-
 /// One row of `bounds.csv` as read back: the columns other code uses.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BoundsRecord {
@@ -223,52 +219,68 @@ pub struct BoundsRecord {
     pub blog_claim: u64,
 }
 
+/// Why a `bounds.csv` text does not read back.
+#[derive(Debug, thiserror::Error)]
+pub enum BoundsCsvError {
+    #[error("bounds.csv: {0}")]
+    Csv(#[from] csv::Error),
+    #[error("bounds.csv has no {0} column")]
+    MissingColumn(&'static str),
+    #[error("bounds.csv row {0:?} is not a report configuration")]
+    UnknownConfig(Vec<String>),
+    #[error("bounds.csv {column} {value:?} is not a number")]
+    NotANumber { column: &'static str, value: String },
+}
+
 /// Read a `bounds.csv` text written by [`write()`]. Columns are found by
 /// name; a row that names no report configuration is an error, so a
 /// renamed profile cannot silently drop a bound.
-pub fn read_bounds(text: &str) -> std::result::Result<Vec<BoundsRecord>, String> {
+pub fn read_bounds(text: &str) -> std::result::Result<Vec<BoundsRecord>, BoundsCsvError> {
     let mut rd = csv::Reader::from_reader(text.as_bytes());
-    let headers = rd.headers().map_err(|e| e.to_string())?.clone();
-    let col = |name: &str| {
+    let headers = rd.headers()?.clone();
+    let col = |name: &'static str| {
         headers
             .iter()
             .position(|h| h == name)
-            .ok_or(format!("bounds.csv has no {name} column"))
+            .ok_or(BoundsCsvError::MissingColumn(name))
     };
     let (p, f, k, b) = (col("profile")?, col("first_char")?, col("kmax")?, col("bound")?);
     let (x, claim) = (col("prefix_hex")?, col("blog_claim")?);
     let configs = Config::all();
     let mut out = Vec::new();
     for rec in rd.records() {
-        let rec = rec.map_err(|e| e.to_string())?;
+        let rec = rec?;
         let field = |i: usize| rec.get(i).unwrap_or_default();
+        let number = |column: &'static str, value: &str| {
+            value.parse::<u64>().map_err(|_| BoundsCsvError::NotANumber {
+                column,
+                value: value.to_string(),
+            })
+        };
         let config = *configs
             .iter()
             .find(|c| c.profile.name() == field(p) && c.first_char.name() == field(f) && c.kmax.to_string() == field(k))
-            .ok_or_else(|| format!("bounds.csv row {:?} is not a report configuration", rec))?;
+            .ok_or_else(|| BoundsCsvError::UnknownConfig(rec.iter().map(str::to_string).collect()))?;
         let bound = match field(b) {
             "none" => None,
-            s => Some(s.parse::<u64>().map_err(|e| format!("bounds.csv bound {s:?}: {e}"))?),
+            s => Some(number("bound", s)?),
         };
-        let blog_claim = field(claim)
-            .parse::<u64>()
-            .map_err(|e| format!("bounds.csv blog_claim {:?}: {e}", field(claim)))?;
         out.push(BoundsRecord {
             config,
             bound,
             prefix_hex: field(x).to_string(),
-            blog_claim,
+            blog_claim: number("blog_claim", field(claim))?,
         });
     }
     Ok(out)
 }
 
 /// Marks the generated results table in the README.
-pub const README_START: &str = "<!-- results:start (generated by `prefixproof report`; do not edit) -->";
-pub const README_END: &str = "<!-- results:end -->";
+pub(crate) const README_START: &str = "<!-- results:start (generated by `prefixproof report`; do not edit) -->";
+pub(crate) const README_END: &str = "<!-- results:end -->";
 
 /// The bounds as a Markdown table, for the README.
-pub fn markdown_table(rows: &[Row]) -> String {
+pub(crate) fn markdown_table(rows: &[Row]) -> String {
     let mut s = String::from(
         "| profile | first char | kmax | bound | prefix | colliding lengths < 2^31 | post's claim |\n|---|---|---|---:|---|---:|---:|\n",
     );
@@ -290,7 +302,7 @@ pub fn markdown_table(rows: &[Row]) -> String {
 
 /// What [`splice_readme`] did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Splice {
+pub(crate) enum Splice {
     /// The file or its markers are missing; nothing was written.
     NoMarkers,
     /// The table between the markers already matched.
@@ -301,7 +313,7 @@ pub enum Splice {
 
 /// Replace the text between the README markers with `table`, leaving the
 /// file alone if it or the markers are missing.
-pub fn splice_readme(path: &Path, table: &str) -> Result<Splice> {
+pub(crate) fn splice_readme(path: &Path, table: &str) -> Result<Splice> {
     let Ok(text) = std::fs::read_to_string(path) else {
         return Ok(Splice::NoMarkers);
     };
@@ -342,8 +354,7 @@ mod tests {
 
     #[test]
     fn bounds_csv_reads_back() {
-        use crate::keyspec::{FirstChar, Kmax};
-        use crate::profile::Profile;
+        use crate::msgpack::{FirstChar, Kmax, Profile};
         let text = "profile,first_char,kmax,bound,prefix_hex,structure,colliding_lengths_below_2_31,blog_claim\n\
                     map32-header,alnum,31,223,df000000,\"a, b\",5,3187073\n\
                     canonical,ident,unbounded,none,,,0,6398337\n";

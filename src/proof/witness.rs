@@ -12,15 +12,16 @@
 
 use ahash::AHashSet as HashSet;
 
-use crate::conformance;
-use crate::decode::decode_msgpack;
-use crate::detector::{classify, Format};
-use crate::encode::{padding_value, write_narrowest_header};
-use crate::keyspec::KeySpec;
-use crate::oracle::{Expect, KeySet, Parser};
-use crate::profile::{Kind, Profile};
+use crate::detect::decode::{decode_msgpack, DecodeError};
+use crate::detect::{classify, Format, Reason};
+use crate::hex::hex;
+use crate::msgpack::keys::{KeyCursor, KeyError};
+use crate::msgpack::write::{padding_value, write_narrowest_header};
+use crate::msgpack::{KeySpec, Kind, Profile};
+use crate::proof::conformance::{self, Violation};
+use crate::proof::oracle::{Expect, KeySet, Parser};
 
-/// Why a witness could not be built or does not check out.
+/// Why a witness could not be built.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum WitnessError {
     #[error("length {0} must be in [4, 2^31) to be a colliding length")]
@@ -30,7 +31,42 @@ pub enum WitnessError {
     #[error("builder stuck at byte {at} ({state}): the oracle admitted a length it cannot reach")]
     Stuck { at: usize, state: String },
     #[error("witness check failed: {0}")]
-    Check(String),
+    Check(#[from] CheckError),
+}
+
+/// Why a blob is not a verified witness: the first independent check it
+/// fails.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CheckError {
+    #[error("rmpv does not decode it as one value: {0}")]
+    Undecodable(String),
+    #[error("rmpv decodes it, but not as a map")]
+    NotAMap,
+    #[error("{0}")]
+    Keys(#[from] KeyProblem),
+    #[error("does not conform to profile {profile}: {violation}")]
+    Nonconforming { profile: Profile, violation: Violation },
+    #[error("rmp-serde {0}")]
+    RmpSerde(String),
+    #[error("the detector says msgpack: {0}")]
+    DetectorSaysMsgpack(Reason),
+}
+
+/// A map key that breaks the key specification.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeyProblem {
+    #[error("non-str key {0}")]
+    NotStr(String),
+    #[error("key {key:?}: {error}")]
+    NotAllowed { key: String, error: KeyError },
+    #[error("duplicate key {0:?}")]
+    Duplicate(String),
+}
+
+impl From<DecodeError> for CheckError {
+    fn from(e: DecodeError) -> Self {
+        CheckError::Undecodable(e.to_string())
+    }
 }
 
 /// Build a blob of exactly `len` bytes starting with `len`'s own four-byte
@@ -46,7 +82,7 @@ pub fn build_colliding(profile: Profile, keys: &KeySpec, len: u64) -> Result<Vec
 pub fn build(profile: Profile, keys: &KeySpec, len: u64, prefix: &[u8]) -> Result<Vec<u8>, WitnessError> {
     let target = len as u128;
     let mut p = Parser::new(profile, *keys);
-    let _ = p.feed(prefix);
+    p.feed(prefix);
     let set = p.lengths();
     if !set.contains(target) {
         return Err(WitnessError::Impossible {
@@ -56,7 +92,8 @@ pub fn build(profile: Profile, keys: &KeySpec, len: u64, prefix: &[u8]) -> Resul
         });
     }
     let mut out = prefix.to_vec();
-    let mut cursor: Option<KeyCursor> = None;
+    // The cheapest keys in order, for the map being filled (by depth).
+    let mut cursor: Option<(usize, KeyCursor)> = None;
     let mut steps: u64 = 0;
     let stuck = |out: &Vec<u8>, p: &Parser| WitnessError::Stuck {
         at: out.len(),
@@ -65,7 +102,7 @@ pub fn build(profile: Profile, keys: &KeySpec, len: u64, prefix: &[u8]) -> Resul
     // Feed `bytes` into a copy of the parser; keep it if `len` stays reachable.
     let try_extend = |p: &mut Parser, out: &mut Vec<u8>, bytes: &[u8]| -> bool {
         let mut q = p.clone();
-        if q.feed(bytes).is_ok() && q.lengths().contains(target) {
+        if q.feed(bytes) && q.lengths().contains(target) {
             *p = q;
             out.extend_from_slice(bytes);
             true
@@ -110,13 +147,13 @@ pub fn build(profile: Profile, keys: &KeySpec, len: u64, prefix: &[u8]) -> Resul
                 // copy of the parser here: maps can have millions of
                 // entries, and a wrong step is caught right after.
                 let depth = p.depth();
-                if cursor.as_ref().is_none_or(|c| c.depth != depth) {
-                    cursor = Some(KeyCursor::new(keys, depth));
+                if cursor.as_ref().is_none_or(|(d, _)| *d != depth) {
+                    cursor = Some((depth, keys.keys_in_order()));
                 }
                 let taken = p.current_map_keys().ok_or_else(|| stuck(&out, &p))?;
                 let key = cursor
                     .as_mut()
-                    .and_then(|c| c.next_free(taken))
+                    .and_then(|(_, c)| next_free(c, taken))
                     .ok_or_else(|| stuck(&out, &p))?;
                 let mut bytes = Vec::with_capacity(key.len() + 5);
                 if !write_narrowest_header(&mut bytes, profile, Kind::Str, key.len() as u64) {
@@ -127,7 +164,7 @@ pub fn build(profile: Profile, keys: &KeySpec, len: u64, prefix: &[u8]) -> Resul
                 // Re-asking the oracle after every one of a million keys
                 // would dominate; every 1024th (and the end) is enough to
                 // notice a wrong turn.
-                if !p.advance(&bytes) || (steps % 1024 == 0 && !p.lengths().contains(target)) {
+                if !p.feed(&bytes) || (steps % 1024 == 0 && !p.lengths().contains(target)) {
                     return Err(stuck(&out, &p));
                 }
                 out.extend_from_slice(&bytes);
@@ -141,7 +178,7 @@ pub fn build(profile: Profile, keys: &KeySpec, len: u64, prefix: &[u8]) -> Resul
                     return Err(stuck(&out, &p));
                 };
                 let pad = padding_value(profile, (target - lo) as u64).ok_or_else(|| stuck(&out, &p))?;
-                if !p.advance(&pad) || (pad.len() > 1 && !p.lengths().contains(target)) {
+                if !p.feed(&pad) || (pad.len() > 1 && !p.lengths().contains(target)) {
                     return Err(stuck(&out, &p));
                 }
                 out.extend_from_slice(&pad);
@@ -157,89 +194,18 @@ pub fn build(profile: Profile, keys: &KeySpec, len: u64, prefix: &[u8]) -> Resul
     Ok(out)
 }
 
-/// Walks the keys of a specification in order of encoded size (shortest
-/// first, then bytewise) for one map, so that filling a map with `n`
-/// cheapest keys costs O(n) rather than O(n^2).
-struct KeyCursor {
-    /// Parser depth of the map this cursor fills.
-    depth: usize,
-    /// Current key length and, per position, the index into its alphabet.
-    len: u64,
-    digits: Vec<usize>,
-    first: Vec<u8>,
-    rest: Vec<u8>,
-    max_len: u64,
-}
-
-impl KeyCursor {
-    fn new(keys: &KeySpec, depth: usize) -> Self {
-        let symbols = |pos: u64| (0..128u8).filter(|b| keys.allows_byte(pos, *b)).collect::<Vec<u8>>();
-        let len = keys.min_len.max(1);
-        KeyCursor {
-            depth,
-            len,
-            digits: vec![0; len as usize],
-            first: symbols(0),
-            rest: symbols(1),
-            max_len: keys.max_len,
-        }
-    }
-
-    fn alphabet(&self, pos: usize) -> &[u8] {
-        if pos == 0 {
-            &self.first
-        } else {
-            &self.rest
-        }
-    }
-
-    /// The next key in order that is not in `taken`.
-    fn next_free(&mut self, taken: &KeySet) -> Option<Vec<u8>> {
-        if self.first.is_empty() || (self.len > 1 && self.rest.is_empty()) {
-            return None;
-        }
-        loop {
-            if self.len > self.max_len {
-                return None;
-            }
-            let key: Vec<u8> = self
-                .digits
-                .iter()
-                .enumerate()
-                .map(|(i, d)| self.alphabet(i)[*d])
-                .collect();
-            // Advance the odometer; past the last key of this length, move
-            // to the first key of the next length.
-            let mut i = self.digits.len();
-            loop {
-                if i == 0 {
-                    self.len += 1;
-                    self.digits = vec![0; self.len as usize];
-                    break;
-                }
-                i -= 1;
-                self.digits[i] += 1;
-                if self.digits[i] < self.alphabet(i).len() {
-                    break;
-                }
-                self.digits[i] = 0;
-            }
-            if !taken.contains(key.as_slice()) {
-                return Some(key);
-            }
-        }
-    }
+/// The next key from `cursor` that is not in `taken`.
+fn next_free(cursor: &mut KeyCursor, taken: &KeySet) -> Option<Vec<u8>> {
+    cursor.find(|k| !taken.contains(k.as_slice()))
 }
 
 /// Check a blob claimed to be a colliding conforming document, using only
 /// tools independent of the oracle and the builder.
-pub fn verify(profile: Profile, keys: &KeySpec, blob: &[u8]) -> Result<(), WitnessError> {
+pub fn verify(profile: Profile, keys: &KeySpec, blob: &[u8]) -> Result<(), CheckError> {
     verify_document(profile, keys, blob)?;
-    if classify(blob).format != Format::Bson {
-        return Err(WitnessError::Check(format!(
-            "the detector says msgpack: {}",
-            classify(blob).reason
-        )));
+    let c = classify(blob);
+    if c.format != Format::Bson {
+        return Err(CheckError::DetectorSaysMsgpack(c.reason));
     }
     Ok(())
 }
@@ -248,49 +214,40 @@ pub fn verify(profile: Profile, keys: &KeySpec, blob: &[u8]) -> Result<(), Witne
 /// says): `rmpv` decodes it as one map with allowed, distinct keys, the
 /// conformance checker accepts it under `profile`, and for `canonical`,
 /// `rmp-serde` re-encodes it to the same bytes.
-pub fn verify_document(profile: Profile, keys: &KeySpec, blob: &[u8]) -> Result<(), WitnessError> {
-    let fail = |s: String| Err(WitnessError::Check(s));
-    let value = match decode_msgpack(blob) {
-        Ok(v) => v,
-        Err(e) => return fail(format!("rmpv does not decode it as one value: {e}")),
-    };
+pub fn verify_document(profile: Profile, keys: &KeySpec, blob: &[u8]) -> Result<(), CheckError> {
+    let value = decode_msgpack(blob)?;
     if !matches!(value, rmpv::Value::Map(_)) {
-        return fail("rmpv decodes it, but not as a map".into());
+        return Err(CheckError::NotAMap);
     }
-    if let Err(e) = check_keys(keys, &value) {
-        return fail(e);
-    }
-    if let Err(v) = conformance::check(profile, keys, blob) {
-        return fail(format!("does not conform to profile {profile}: {v}"));
-    }
+    check_keys(keys, &value)?;
+    conformance::check(profile, keys, blob).map_err(|violation| CheckError::Nonconforming { profile, violation })?;
     if profile == Profile::Canonical {
-        let v: rmpv::Value = match rmp_serde::from_slice(blob) {
-            Ok(v) => v,
-            Err(e) => return fail(format!("rmp-serde does not decode it: {e}")),
-        };
+        let v: rmpv::Value =
+            rmp_serde::from_slice(blob).map_err(|e| CheckError::RmpSerde(format!("does not decode it: {e}")))?;
         match rmp_serde::to_vec(&v) {
             Ok(again) if again == blob => {}
-            Ok(_) => return fail("rmp-serde re-encodes it to different bytes".into()),
-            Err(e) => return fail(format!("rmp-serde cannot re-encode it: {e}")),
+            Ok(_) => return Err(CheckError::RmpSerde("re-encodes it to different bytes".into())),
+            Err(e) => return Err(CheckError::RmpSerde(format!("cannot re-encode it: {e}"))),
         }
     }
     Ok(())
 }
 
 /// Every map (at any depth) has distinct str keys allowed by `keys`.
-pub fn check_keys(keys: &KeySpec, value: &rmpv::Value) -> Result<(), String> {
+pub fn check_keys(keys: &KeySpec, value: &rmpv::Value) -> Result<(), KeyProblem> {
     match value {
         rmpv::Value::Map(entries) => {
             let mut seen = HashSet::new();
             for (k, v) in entries {
                 let rmpv::Value::String(s) = k else {
-                    return Err(format!("non-str key {k}"));
+                    return Err(KeyProblem::NotStr(k.to_string()));
                 };
                 let bytes = s.as_bytes();
+                let shown = || String::from_utf8_lossy(bytes).into_owned();
                 keys.check(bytes)
-                    .map_err(|e| format!("key {:?}: {e}", String::from_utf8_lossy(bytes)))?;
+                    .map_err(|error| KeyProblem::NotAllowed { key: shown(), error })?;
                 if !seen.insert(bytes) {
-                    return Err(format!("duplicate key {:?}", String::from_utf8_lossy(bytes)));
+                    return Err(KeyProblem::Duplicate(shown()));
                 }
                 check_keys(keys, v)?;
             }
@@ -299,9 +256,4 @@ pub fn check_keys(keys: &KeySpec, value: &rmpv::Value) -> Result<(), String> {
         rmpv::Value::Array(items) => items.iter().try_for_each(|v| check_keys(keys, v)),
         _ => Ok(()),
     }
-}
-
-/// Lowercase hex of a byte string.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -4,16 +4,17 @@
 //! This is a plain recursive-descent reader, written separately from the
 //! oracle's incremental parser on purpose: witnesses, property tests and
 //! fuzz targets check the oracle against it, so the two must not share a
-//! grammar implementation. It reports the first header, key or byte that
-//! breaks the rules, with its offset.
+//! grammar implementation. For the same reason it keeps its own
+//! hand-written marker table (the `match` in `Reader::value`) instead of
+//! the format layer's [`crate::msgpack::Marker`]: a mistake in that table
+//! would otherwise be repeated by the judge. It shares only the profile's
+//! rules and the key specification, which are what it judges against. It
+//! reports the first header, key or byte that breaks the rules, with its
+//! offset.
 
 use ahash::AHashSet as HashSet;
 
-use crate::keyspec::KeySpec;
-use crate::profile::{IntFormat, Kind, Profile, Width};
-
-/// Deepest nesting the checker follows before giving up.
-pub const MAX_DEPTH: usize = 256;
+use crate::msgpack::{IntFormat, KeySpec, Kind, Profile, Width, MAX_DEPTH};
 
 /// The first rule a blob breaks.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -158,6 +159,9 @@ impl<'a> Reader<'a> {
             Kind::Bin => {
                 self.take(n, "bin body")?;
             }
+            Kind::Ext => {
+                self.take(n + 1, "ext type and body")?;
+            }
             Kind::Array => {
                 for _ in 0..n {
                     self.value(depth + 1)?;
@@ -215,7 +219,7 @@ impl<'a> Reader<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::keyspec::{FirstChar, Kmax};
+    use crate::msgpack::{FirstChar, Kmax};
 
     fn spec() -> KeySpec {
         KeySpec::new(FirstChar::Alnum, Kmax::Bounded(31))

@@ -22,12 +22,15 @@ use proptest::prelude::*;
 use proptest::sample::select;
 use proptest::strategy::{BoxedStrategy, Union};
 
-use crate::decode::decode_msgpack;
-use crate::keyspec::KeySpec;
+use prefixproof::detect::decode::decode_msgpack;
+use prefixproof::hex::hex;
+use prefixproof::msgpack::{KeySpec, Profile};
+use prefixproof::proof::witness::{self, WitnessError};
+
+use crate::model::ModelError;
+
+use crate::encode::{self as profile_encode, exact_value, measure, Choices, SplitMix};
 use crate::model::{Document, Int, Map, Value, BOUNDARY_INTS};
-use crate::profile::Profile;
-use crate::profile_encode::{self, exact_value, measure, Choices, SplitMix};
-use crate::witness::{self, WitnessError};
 
 /// Deepest container nesting the recursive strategy builds below the
 /// top-level map.
@@ -78,10 +81,10 @@ impl fmt::Debug for Encoded {
         f.debug_struct("Encoded")
             .field("profile", &self.profile)
             .field("len", &self.bytes.len())
-            .field("head", &witness::hex(head))
+            .field("head", &hex(head))
             .field("origin", &self.origin)
             .field("seed", &self.choices.seed)
-            .field("forced_head", &witness::hex(forced))
+            .field("forced_head", &hex(forced))
             .field("random_until", &self.choices.random_until)
             .field("doc", &self.doc)
             .finish()
@@ -162,26 +165,16 @@ fn fresh_key(keys: &KeySpec, taken: impl Fn(&str) -> bool, seed: u64) -> Option<
     None
 }
 
-/// `count` distinct keys of `keys`, enumerated from `offset` in a
-/// mixed-radix counter over the shortest length that has enough keys.
-/// Cheap even for 65536 keys.
+/// `count` distinct keys of `keys`: the ones from `offset` on, in order,
+/// at the shortest length that has enough of them. Cheap even for 65536
+/// keys.
 pub fn bulk_keys(keys: &KeySpec, count: usize, offset: u64) -> Option<Vec<String>> {
-    let first: Vec<u8> = keys.first.symbols().collect();
-    let rest: Vec<u8> = keys.rest.symbols().collect();
     let need = count as u128 + offset as u128;
     let len = (keys.min_len.max(1)..=keys.max_len.min(64)).find(|l| keys.keys_of_len(*l) >= need)?;
-    let mut out = Vec::with_capacity(count);
-    for i in 0..count as u64 {
-        let mut n = offset + i;
-        let mut key = vec![0u8; len as usize];
-        for pos in (0..len as usize).rev() {
-            let syms = if pos == 0 { &first } else { &rest };
-            key[pos] = syms[(n % syms.len() as u64) as usize];
-            n /= syms.len() as u64;
-        }
-        out.push(String::from_utf8(key).ok()?);
-    }
-    Some(out)
+    keys.keys_from(len, offset as u128)
+        .take(count)
+        .map(|k| String::from_utf8(k).ok())
+        .collect()
 }
 
 // ---------------------------------------------------------------------------
@@ -550,16 +543,31 @@ struct Skeleton {
 
 type SkeletonCache = Mutex<HashMap<(Profile, KeySpec, u64), Arc<Skeleton>>>;
 
-fn witness_doc(profile: Profile, keys: &KeySpec, len: u64) -> Result<(Vec<u8>, Document), WitnessError> {
+/// Why [`around_prefix`] could not build a document.
+#[derive(Debug, thiserror::Error)]
+pub enum AroundError {
+    #[error(transparent)]
+    Witness(#[from] WitnessError),
+    #[error("the witness does not decode: {0}")]
+    Undecodable(#[from] prefixproof::detect::decode::DecodeError),
+    #[error("the witness is not a model document: {0}")]
+    NotAModelDocument(#[from] ModelError),
+    #[error("the witness is an empty map")]
+    EmptyWitness,
+    #[error("the witness does not re-encode to the same bytes")]
+    NotReencoded,
+}
+
+fn witness_doc(profile: Profile, keys: &KeySpec, len: u64) -> Result<(Vec<u8>, Document), AroundError> {
     let blob = witness::build_colliding(profile, keys, len)?;
-    let value = decode_msgpack(&blob).map_err(|e| WitnessError::Check(e.to_string()))?;
-    let doc = Document::from_rmpv(&value).map_err(|e| WitnessError::Check(e.to_string()))?;
+    let value = decode_msgpack(&blob)?;
+    let doc = Document::from_rmpv(&value)?;
     Ok((blob, doc))
 }
 
 /// The witness's skeleton, built once per (profile, keys, len): witnesses
 /// run to megabytes, skeletons are a few bytes.
-fn skeleton(profile: Profile, keys: &KeySpec, len: u64) -> Result<Arc<Skeleton>, WitnessError> {
+fn skeleton(profile: Profile, keys: &KeySpec, len: u64) -> Result<Arc<Skeleton>, AroundError> {
     static CACHE: OnceLock<SkeletonCache> = OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
     let id = (profile, *keys, len);
@@ -568,7 +576,7 @@ fn skeleton(profile: Profile, keys: &KeySpec, len: u64) -> Result<Arc<Skeleton>,
     }
     let (_, doc) = witness_doc(profile, keys, len)?;
     let Some((k, v)) = doc.0 .0.first() else {
-        return Err(WitnessError::Check("witness is an empty map".into()));
+        return Err(AroundError::EmptyWitness);
     };
     let small = profile_encode::value_len(profile, v).is_ok_and(|n| n <= 16);
     let s = Arc::new(Skeleton {
@@ -595,9 +603,9 @@ fn skeleton(profile: Profile, keys: &KeySpec, len: u64) -> Result<Arc<Skeleton>,
 /// candidate fits, the witness itself is returned, re-encoded
 /// ([`Origin::Witness`]). Either way the blob is checked before it is
 /// returned.
-pub fn around_prefix(profile: Profile, keys: &KeySpec, len: u64, a: &Around) -> Result<Encoded, WitnessError> {
+pub fn around_prefix(profile: Profile, keys: &KeySpec, len: u64, a: &Around) -> Result<Encoded, AroundError> {
     if !(4..1 << 31).contains(&len) {
-        return Err(WitnessError::OutOfRange(len));
+        return Err(WitnessError::OutOfRange(len).into());
     }
     let prefix = (len as u32).to_le_bytes();
     let sk = skeleton(profile, keys, len)?;
@@ -655,10 +663,9 @@ pub fn around_prefix(profile: Profile, keys: &KeySpec, len: u64, a: &Around) -> 
         seed: None,
         random_until: 0,
     };
-    let e = Encoded::new(profile, doc, choices, Origin::Witness)
-        .ok_or_else(|| WitnessError::Check("witness does not re-encode".into()))?;
+    let e = Encoded::new(profile, doc, choices, Origin::Witness).ok_or(AroundError::NotReencoded)?;
     if e.bytes != blob {
-        return Err(WitnessError::Check("witness re-encodes to different bytes".into()));
+        return Err(AroundError::NotReencoded);
     }
     Ok(e)
 }
@@ -727,85 +734,4 @@ fn finish(
     choices.random_until = pad_at;
     let e = Encoded::new(profile, doc, choices, Origin::Random)?;
     (e.bytes.len() as u64 == len && e.bytes[..4] == prefix[..]).then_some(e)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::conformance;
-    use crate::keyspec::{FirstChar, Kmax};
-
-    #[test]
-    fn bulk_keys_are_distinct_and_conform() {
-        let spec = KeySpec::new(FirstChar::Ident, Kmax::Bounded(31));
-        let ks = bulk_keys(&spec, 65_536, 7).unwrap();
-        let set: HashSet<&String> = ks.iter().collect();
-        assert_eq!(set.len(), 65_536);
-        assert!(ks.iter().all(|k| spec.check(k.as_bytes()).is_ok()));
-    }
-
-    #[test]
-    fn text_has_exact_length() {
-        for n in [0, 1, 31, 32, 255, 256, 65_536] {
-            assert_eq!(make_text(n, n as u64).len(), n);
-        }
-    }
-
-    #[test]
-    fn padding_reaches_exact_lengths() {
-        let spec = KeySpec::new(FirstChar::Alnum, Kmax::Bounded(31));
-        let doc = Document(Map(vec![("a".into(), Value::Int(Int::from(300u32)))]));
-        for p in Profile::ALL {
-            for len in [20u64, 33, 34, 100, 258, 259, 65_540, 70_000] {
-                for seed in [None, Some(3)] {
-                    let e = pad_to(p, &spec, doc.clone(), len, seed, 1).unwrap_or_else(|| panic!("{p} {len}"));
-                    assert_eq!(e.bytes.len() as u64, len);
-                    conformance::check(p, &spec, &e.bytes).unwrap();
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn documents_of_exact_length() {
-        use proptest::strategy::ValueTree;
-        use proptest::test_runner::TestRunner;
-        let spec = KeySpec::new(FirstChar::Ident, Kmax::Bounded(255));
-        let mut runner = TestRunner::deterministic();
-        for p in Profile::ALL {
-            for len in [64u64, 222, 4096, 121_472] {
-                for _ in 0..4 {
-                    let doc = document_of_len(p, &spec, len).new_tree(&mut runner).unwrap().current();
-                    let bytes = profile_encode::encode(p, &doc).unwrap();
-                    assert_eq!(bytes.len() as u64, len, "{p}");
-                    assert!(doc.conforms(&spec));
-                    conformance::check(p, &spec, &bytes).unwrap();
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn around_the_prefix_at_the_bound() {
-        let spec = KeySpec::new(FirstChar::Alnum, Kmax::Bounded(31));
-        let a = Around {
-            first_key: "abc".into(),
-            key_seed: 1,
-            first_value: Value::Int(Int::from(7u8)),
-            others: vec![("q".into(), Value::Bool(true))],
-            seed: Some(9),
-            salt: 2,
-        };
-        for (p, len) in [
-            (Profile::Map32Header, 223),
-            (Profile::AnyWidth, 223),
-            (Profile::AnyWidth, 56_193),
-        ] {
-            let e = around_prefix(p, &spec, len, &a).unwrap();
-            assert_eq!(e.origin, Origin::Random, "{p} {len}");
-            assert_eq!(e.bytes.len() as u64, len);
-            assert_eq!(e.bytes[..4], (len as u32).to_le_bytes());
-            conformance::check(p, &spec, &e.bytes).unwrap();
-        }
-    }
 }

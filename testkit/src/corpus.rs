@@ -25,11 +25,12 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use arbitrary::{Arbitrary, Unstructured};
 
+use prefixproof::msgpack::Profile;
+use prefixproof::proof::witness;
+
+use crate::encode::{encode, encode_choices, Choices, SplitMix};
 use crate::fuzz_checks::{self, raw_input, TARGETS};
 use crate::model::{to_bson, Document, Int, Map, Value};
-use crate::profile::Profile;
-use crate::profile_encode::{encode, encode_choices, Choices, SplitMix};
-use crate::witness;
 
 /// The largest seed written (the targets skip anything larger).
 pub const MAX_INPUT: usize = fuzz_checks::MAX_INPUT;
@@ -231,40 +232,4 @@ fn seed_corpora() -> Result<BTreeMap<&'static str, Seeds>> {
         }
     }
     Ok(by_target)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sample_documents_pass_every_check() {
-        let mut docs = sample_documents();
-        docs.extend(arbitrary_documents(4));
-        assert!(docs.len() >= 9);
-        for doc in &docs {
-            assert!(fuzz_checks::check_bson_roundtrip(doc).is_ok());
-            for selector in 0..40u8 {
-                let input = fuzz_checks::DocInput {
-                    config: selector,
-                    choices: None,
-                    doc: doc.clone(),
-                };
-                assert_eq!(
-                    fuzz_checks::check_misread_below_bound(&input),
-                    Ok(fuzz_checks::Run::Checked)
-                );
-            }
-        }
-        for (label, blob) in hostile_blobs() {
-            assert!(fuzz_checks::decode_bytes(&blob).is_ok(), "{label}");
-        }
-    }
-
-    #[test]
-    fn pseudo_random_is_deterministic() {
-        assert_eq!(pseudo_random(3, 100), pseudo_random(3, 100));
-        assert_ne!(pseudo_random(3, 100), pseudo_random(4, 100));
-        assert_eq!(pseudo_random(3, 13).len(), 13);
-    }
 }

@@ -14,15 +14,13 @@
 //! first offsets (to rebuild a blob around a given length prefix).
 //!
 //! Bytes are written with `rmp`'s low-level writers and
-//! [`crate::encode::write_header`] for explicit header widths.
+//! [`prefixproof::msgpack::write`] for explicit header widths.
 
-use crate::encode::write_header;
+use prefixproof::msgpack::write::write_header;
+use prefixproof::msgpack::write::Padding;
+use prefixproof::msgpack::{IntFormat, Kind, Marker, Profile, Width, MAX_DEPTH};
+
 use crate::model::{Document, Int, Map, Value};
-use crate::profile::{IntFormat, Kind, Profile, Width};
-
-/// Deepest nesting written; matches the conformance checker, so whatever
-/// this encodes can be checked.
-pub const MAX_DEPTH: usize = crate::conformance::MAX_DEPTH;
 
 /// One way to write a header or an integer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -34,33 +32,11 @@ pub enum Form {
 impl Form {
     /// The form a marker byte starts, if it starts a header or an integer.
     pub fn of_marker(b: u8) -> Option<Form> {
-        use IntFormat as I;
-        Some(match b {
-            0x00..=0x7f => Form::Int(I::PosFixint),
-            0xe0..=0xff => Form::Int(I::NegFixint),
-            0x80..=0x8f => Form::Header(Kind::Map, Width::Fix),
-            0x90..=0x9f => Form::Header(Kind::Array, Width::Fix),
-            0xa0..=0xbf => Form::Header(Kind::Str, Width::Fix),
-            0xc4 => Form::Header(Kind::Bin, Width::W8),
-            0xc5 => Form::Header(Kind::Bin, Width::W16),
-            0xc6 => Form::Header(Kind::Bin, Width::W32),
-            0xcc => Form::Int(I::U8),
-            0xcd => Form::Int(I::U16),
-            0xce => Form::Int(I::U32),
-            0xcf => Form::Int(I::U64),
-            0xd0 => Form::Int(I::I8),
-            0xd1 => Form::Int(I::I16),
-            0xd2 => Form::Int(I::I32),
-            0xd3 => Form::Int(I::I64),
-            0xd9 => Form::Header(Kind::Str, Width::W8),
-            0xda => Form::Header(Kind::Str, Width::W16),
-            0xdb => Form::Header(Kind::Str, Width::W32),
-            0xdc => Form::Header(Kind::Array, Width::W16),
-            0xdd => Form::Header(Kind::Array, Width::W32),
-            0xde => Form::Header(Kind::Map, Width::W16),
-            0xdf => Form::Header(Kind::Map, Width::W32),
-            _ => return None,
-        })
+        match Marker::of(b) {
+            Marker::FixInt(format, _) | Marker::Int(format) => Some(Form::Int(format)),
+            Marker::Header { kind, width, .. } => Some(Form::Header(kind, width)),
+            Marker::Nil | Marker::False | Marker::True | Marker::Reserved | Marker::Float { .. } => None,
+        }
     }
 }
 
@@ -184,28 +160,13 @@ pub enum EncodeError {
 /// The header widths `profile` permits for a `kind` of length `n`,
 /// narrowest first.
 pub fn header_options(profile: Profile, kind: Kind, n: u64) -> Vec<Width> {
-    Width::ALL.into_iter().filter(|w| profile.allows(kind, *w, n)).collect()
+    profile.widths_for(kind, n).collect()
 }
 
 /// The integer formats `profile` permits for `v`, narrowest first
 /// (unsigned before signed at equal size).
 pub fn int_options(profile: Profile, v: i128) -> Vec<IntFormat> {
-    use IntFormat as I;
-    [
-        I::PosFixint,
-        I::NegFixint,
-        I::U8,
-        I::I8,
-        I::U16,
-        I::I16,
-        I::U32,
-        I::I32,
-        I::U64,
-        I::I64,
-    ]
-    .into_iter()
-    .filter(|f| profile.allows_int(*f, v))
-    .collect()
+    profile.int_formats_for(v).collect()
 }
 
 /// The width the default chooser gives a `kind` of length `n` (what
@@ -272,47 +233,24 @@ pub fn value_len(profile: Profile, value: &Value) -> Result<u64, EncodeError> {
 }
 
 /// A value whose default encoding under `profile` is exactly `size` bytes:
-/// nil, a str of `fill` bytes (cycled; must be ASCII to keep sizes exact),
-/// or one-element arrays around such a str where no str header reaches
-/// `size`. `None` only for size 0.
+/// the format layer's [`Padding`] under the default choices, with its str
+/// made of `fill` bytes (cycled; must be ASCII to keep sizes exact).
+/// `None` only for size 0.
 pub fn exact_value(profile: Profile, size: u64, fill: &[u8]) -> Option<Value> {
     let fill: &[u8] = if !fill.is_empty() && fill.is_ascii() {
         fill
     } else {
         b"x"
     };
-    let mut wrappers = 0usize;
-    let mut size = size;
-    loop {
-        if size == 0 {
-            return None;
-        }
-        if size == 1 {
-            return Some(wrap(Value::Nil, wrappers));
-        }
-        for w in Width::ALL {
-            let h = w.header_size();
-            if size >= h && default_width(profile, Kind::Str, size - h) == Some(w) {
-                let n = (size - h) as usize;
-                let s: String = fill.iter().cycle().take(n).map(|b| *b as char).collect();
-                return Some(wrap(Value::Str(s), wrappers));
-            }
-        }
-        // No str fits exactly: spend an array header and try the rest.
-        let arr = default_width(profile, Kind::Array, 1)?.header_size();
-        if size <= arr {
-            return None;
-        }
-        size -= arr;
-        wrappers += 1;
-    }
-}
-
-fn wrap(mut v: Value, times: usize) -> Value {
-    for _ in 0..times {
+    let pad = Padding::of_size(size, |kind, w, n| default_width(profile, kind, n) == Some(w))?;
+    let mut v = match pad.text {
+        None => Value::Nil,
+        Some((_, n)) => Value::Str(fill.iter().cycle().take(n as usize).map(|b| *b as char).collect()),
+    };
+    for _ in 0..pad.arrays {
         v = Value::Array(vec![v]);
     }
-    v
+    Some(v)
 }
 
 /// The writer: appends bytes while fewer than `cap` are held and counts
@@ -459,111 +397,5 @@ impl<'c, C: Chooser> Encoder<'c, C> {
             self.value(v, depth + 1)?;
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::conformance;
-    use crate::keyspec::{FirstChar, KeySpec, Kmax};
-
-    fn doc(entries: Vec<(&str, Value)>) -> Document {
-        Document(Map(entries.into_iter().map(|(k, v)| (k.to_string(), v)).collect()))
-    }
-
-    fn s(n: usize) -> Value {
-        Value::Str("x".repeat(n))
-    }
-
-    // Expected bytes written out by hand from the msgpack spec.
-    #[test]
-    fn headers_per_profile() {
-        let d = doc(vec![("a", s(32))]);
-        let body: Vec<u8> = vec![b'x'; 32];
-        let with = |head: &[u8]| [head, &body[..]].concat();
-        assert_eq!(
-            encode(Profile::Canonical, &d).unwrap(),
-            with(&[0x81, 0xa1, b'a', 0xd9, 32])
-        );
-        assert_eq!(
-            encode(Profile::Legacy, &d).unwrap(),
-            with(&[0x81, 0xa1, b'a', 0xda, 0, 32])
-        );
-        assert_eq!(
-            encode(Profile::Map32Header, &d).unwrap(),
-            with(&[0xdf, 0, 0, 0, 1, 0xa1, b'a', 0xd9, 32])
-        );
-        assert_eq!(
-            encode(Profile::Map16Header, &d).unwrap(),
-            with(&[0xde, 0, 1, 0xa1, b'a', 0xd9, 32])
-        );
-        // any-width default: next wider than the narrowest everywhere.
-        assert_eq!(
-            encode(Profile::AnyWidth, &d).unwrap(),
-            with(&[0xde, 0, 1, 0xd9, 1, b'a', 0xda, 0, 32])
-        );
-        let ints = doc(vec![
-            ("i", Value::Int(Int::from(5u8))),
-            ("j", Value::Int(Int::from(-5i8))),
-        ]);
-        assert_eq!(
-            encode(Profile::AnyWidth, &ints).unwrap(),
-            [0xde, 0, 2, 0xd9, 1, b'i', 0xcc, 5, 0xd9, 1, b'j', 0xd0, 0xfb]
-        );
-        assert_eq!(
-            encode(Profile::Canonical, &ints).unwrap(),
-            [0x82, 0xa1, b'i', 5, 0xa1, b'j', 0xfb]
-        );
-    }
-
-    #[test]
-    fn legacy_has_no_bin() {
-        let d = doc(vec![("b", Value::Bin(vec![1]))]);
-        assert!(matches!(
-            encode(Profile::Legacy, &d),
-            Err(EncodeError::NoHeader { kind: Kind::Bin, .. })
-        ));
-        assert_eq!(encode(Profile::Canonical, &d).unwrap(), [0x81, 0xa1, b'b', 0xc4, 1, 1]);
-    }
-
-    #[test]
-    fn big_maps_switch_headers() {
-        let m: Vec<(String, Value)> = (0..65_536u32).map(|i| (format!("k{i}"), Value::Nil)).collect();
-        let d = Document(Map(m));
-        assert_eq!(encode(Profile::Map16Header, &d).unwrap()[..5], [0xdf, 0, 1, 0, 0]);
-        assert_eq!(encode(Profile::Canonical, &d).unwrap()[..5], [0xdf, 0, 1, 0, 0]);
-        let spec = KeySpec::new(FirstChar::Alnum, Kmax::Bounded(31));
-        for p in Profile::ALL {
-            conformance::check(p, &spec, &encode(p, &d).unwrap()).unwrap();
-        }
-    }
-
-    #[test]
-    fn exact_values_have_every_size() {
-        for p in Profile::ALL {
-            for size in (1..600).chain(65_530..65_545) {
-                let v = exact_value(p, size, b"ab").unwrap_or_else(|| panic!("{p} {size}"));
-                assert_eq!(value_len(p, &v), Ok(size), "{p} {size}");
-                assert_eq!(encode_value(p, &v).unwrap().len() as u64, size);
-            }
-            assert_eq!(exact_value(p, 0, b"x"), None);
-        }
-    }
-
-    #[test]
-    fn forced_choices_reproduce_a_prefix() {
-        let d = doc(vec![("a", Value::Nil)]);
-        let c = Choices {
-            forced: vec![0xdf],
-            seed: None,
-            random_until: 0,
-        };
-        assert_eq!(
-            encode_choices(Profile::AnyWidth, &d, &c).unwrap(),
-            [0xdf, 0, 0, 0, 1, 0xd9, 1, b'a', 0xc0]
-        );
-        let (len, head) = measure(Profile::AnyWidth, &d, &mut c.chooser(), 4).unwrap();
-        assert_eq!((len, head), (9, vec![0xdf, 0, 0, 0]));
     }
 }

@@ -1,5 +1,11 @@
 //! The detector under test, exactly as the 2013 post states it:
-//! BSON if `len >= 4` and `i32_le(blob[0..4]) == len`, msgpack otherwise.
+//! BSON if `len >= 4` and `i32_le(blob[0..4]) == len`, msgpack otherwise;
+//! and [`decode`], which decodes a blob the way the detector dispatches it.
+//!
+//! This module is what a service using the detector would run. It knows
+//! nothing of profiles, keys or proofs.
+
+pub mod decode;
 
 use std::fmt;
 

@@ -5,18 +5,18 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 
-use crate::config::Config;
-use crate::detector::classify;
-use crate::keyspec::{FirstChar, Kmax};
-use crate::oracle;
-use crate::plot;
-use crate::profile::Profile;
-use crate::report::{self, Splice, Sweep};
-use crate::search;
-use crate::witness::{self, hex};
+use crate::detect::classify;
+use crate::hex::{hex, parse_hex};
+use crate::msgpack::{FirstChar, Kmax, Profile};
+use crate::proof::oracle;
+use crate::proof::{search, witness};
+
+use super::config::Config;
+use super::plot;
+use super::report::{self, Splice, Sweep};
 
 #[derive(Parser)]
 #[command(
@@ -81,12 +81,6 @@ enum Command {
         /// Files to classify.
         #[arg(required = true)]
         files: Vec<PathBuf>,
-    },
-    /// Write the fuzz targets' seed corpora (witnesses, encoded documents, BSON).
-    SeedCorpus {
-        /// Directory that gets one subdirectory per fuzz target.
-        #[arg(long, default_value = "fuzz/corpus")]
-        dir: PathBuf,
     },
 }
 
@@ -231,55 +225,6 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 }
             }
             Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
-        }
-        Command::SeedCorpus { dir } => {
-            let n = crate::corpus::write_seed_corpora(&dir)?;
-            println!("wrote {n} seed files under {}", dir.display());
-            Ok(ExitCode::SUCCESS)
-        }
-    }
-}
-
-/// Parse a hex prefix, allowing spaces, underscores and `0x`.
-fn parse_hex(s: &str) -> Result<Vec<u8>> {
-    let cleaned: String = s
-        .trim()
-        .trim_start_matches("0x")
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '_')
-        .collect();
-    // Check every character before pairing them: slicing a string with a
-    // multi-byte character by byte offsets would panic.
-    if let Some(bad) = cleaned.chars().find(|c| !c.is_ascii_hexdigit()) {
-        bail!("hex prefix {s:?} contains {bad:?}, which is not a hex digit");
-    }
-    if cleaned.len() % 2 != 0 {
-        bail!("hex prefix {s:?} has an odd number of digits");
-    }
-    Ok(cleaned
-        .as_bytes()
-        .chunks(2)
-        .map(|pair| {
-            let digit = |d: u8| (d as char).to_digit(16).expect("checked above") as u8;
-            (digit(pair[0]) << 4) | digit(pair[1])
-        })
-        .collect())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_hex;
-
-    #[test]
-    fn hex_prefixes() {
-        assert_eq!(parse_hex("82a13000").unwrap(), [0x82, 0xa1, 0x30, 0x00]);
-        assert_eq!(parse_hex(" 0x82 A1_30 00 ").unwrap(), [0x82, 0xa1, 0x30, 0x00]);
-        assert_eq!(parse_hex("").unwrap(), Vec::<u8>::new());
-        assert!(parse_hex("823").is_err());
-        assert!(parse_hex("zz").is_err());
-        // Multi-byte characters are errors, not panics.
-        for s in ["a\u{e9}0", "\u{e9}\u{e9}", "0\u{1f600}"] {
-            assert!(parse_hex(s).is_err(), "{s:?}");
         }
     }
 }

@@ -3,13 +3,16 @@
 //! A key is a msgpack str whose bytes come from an alphabet (one for the
 //! first character, one for the rest) and whose length lies in
 //! `min_len..=max_len`. This module owns the counting that the bound rests
-//! on: how many distinct keys each length has, and the cheapest encoded size
-//! of `n` distinct keys under a profile, with some keys already taken.
+//! on: how many distinct keys each length has, the cheapest encoded size
+//! of `n` distinct keys under a profile with some keys already taken, and
+//! the keys themselves in order (for witnesses and generators). It does
+//! not own how a key's str header is laid out ([`super::marker`]).
 
 use std::fmt;
 use std::str::FromStr;
 
-use crate::profile::{Kind, Profile};
+use super::marker::Kind;
+use super::profile::Profile;
 
 /// The format's own limit on a str length.
 pub const FORMAT_MAX_KEY_LEN: u64 = u32::MAX as u64;
@@ -99,13 +102,26 @@ impl fmt::Display for FirstChar {
     }
 }
 
+/// A first-character rule or maximum key length that does not parse.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum KeyArgError {
+    #[error("unknown first-char rule {0:?}: expected alnum or ident")]
+    FirstChar(String),
+    #[error("kmax must be at least 1")]
+    KmaxZero,
+    #[error("kmax {0} is above the format's longest str, 4294967295 (use \"unbounded\")")]
+    KmaxTooLarge(String),
+    #[error("invalid kmax {0:?}: expected a positive number or \"unbounded\"")]
+    KmaxInvalid(String),
+}
+
 impl FromStr for FirstChar {
-    type Err = String;
+    type Err = KeyArgError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         FirstChar::ALL
             .into_iter()
             .find(|c| c.name() == s)
-            .ok_or_else(|| format!("unknown first-char rule {s:?}: expected alnum or ident"))
+            .ok_or_else(|| KeyArgError::FirstChar(s.to_string()))
     }
 }
 
@@ -144,18 +160,20 @@ impl fmt::Display for Kmax {
 }
 
 impl FromStr for Kmax {
-    type Err = String;
+    type Err = KeyArgError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         if s == "unbounded" {
             return Ok(Kmax::Unbounded);
         }
+        if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) && s.parse::<u64>().is_err() {
+            return Err(KeyArgError::KmaxTooLarge(s.to_string()));
+        }
         match s.parse::<u64>() {
-            Ok(0) => Err("kmax must be at least 1".to_string()),
-            Ok(k) if k >= FORMAT_MAX_KEY_LEN => Ok(Kmax::Unbounded),
+            Ok(0) => Err(KeyArgError::KmaxZero),
+            Ok(k) if k == FORMAT_MAX_KEY_LEN => Ok(Kmax::Unbounded),
+            Ok(k) if k > FORMAT_MAX_KEY_LEN => Err(KeyArgError::KmaxTooLarge(s.to_string())),
             Ok(k) => Ok(Kmax::Bounded(k as u32)),
-            Err(_) => Err(format!(
-                "invalid kmax {s:?}: expected a positive number or \"unbounded\""
-            )),
+            Err(_) => Err(KeyArgError::KmaxInvalid(s.to_string())),
         }
     }
 }
@@ -273,6 +291,129 @@ impl KeySpec {
         }
         Some(total)
     }
+
+    /// Symbols allowed at each position class, ascending: the first
+    /// position, then every later one.
+    fn symbols_at(&self, pos: u64) -> Vec<u8> {
+        let alphabet = if pos == 0 { self.first } else { self.rest };
+        alphabet.symbols().collect()
+    }
+
+    /// The `index`-th key (from 0, bytewise order) of length `len`, or
+    /// `None` if there are not that many.
+    pub fn key_at(&self, len: u64, index: u128) -> Option<Vec<u8>> {
+        if index >= self.keys_of_len(len) {
+            return None;
+        }
+        let (first, rest) = (self.symbols_at(0), self.symbols_at(1));
+        let mut key = vec![0u8; len as usize];
+        let mut n = index;
+        for pos in (0..len as usize).rev() {
+            let syms = if pos == 0 { &first } else { &rest };
+            key[pos] = syms[(n % syms.len() as u128) as usize];
+            n /= syms.len() as u128;
+        }
+        Some(key)
+    }
+
+    /// Every key in order of encoded size (shortest first, then bytewise),
+    /// starting at the `index`-th key of length `len`.
+    pub fn keys_from(&self, len: u64, index: u128) -> KeyCursor {
+        let (first, rest) = (self.symbols_at(0), self.symbols_at(1));
+        let mut digits = vec![0usize; len as usize];
+        let mut n = index;
+        for pos in (0..len as usize).rev() {
+            let radix = if pos == 0 { first.len() } else { rest.len() }.max(1) as u128;
+            digits[pos] = (n % radix) as usize;
+            n /= radix;
+        }
+        // An index past the last key of `len` starts at the next length.
+        let exhausted = n > 0 || index >= self.keys_of_len(len);
+        let mut cursor = KeyCursor {
+            len,
+            digits,
+            first,
+            rest,
+            max_len: self.max_len,
+        };
+        if exhausted {
+            cursor.next_len();
+        }
+        cursor
+    }
+
+    /// Every key in order of encoded size, from the shortest.
+    pub fn keys_in_order(&self) -> KeyCursor {
+        self.keys_from(self.min_len, 0)
+    }
+}
+
+/// Keys of a specification in order of encoded size (shortest first, then
+/// bytewise): an odometer over the alphabets, so listing `n` keys costs
+/// O(n) time whatever their number.
+#[derive(Clone, Debug)]
+pub struct KeyCursor {
+    /// Length of the next key, and its digits (indices into the alphabets).
+    len: u64,
+    digits: Vec<usize>,
+    first: Vec<u8>,
+    rest: Vec<u8>,
+    max_len: u64,
+}
+
+impl KeyCursor {
+    fn alphabet(&self, pos: usize) -> &[u8] {
+        if pos == 0 {
+            &self.first
+        } else {
+            &self.rest
+        }
+    }
+
+    fn next_len(&mut self) {
+        self.len += 1;
+        self.digits.clear();
+        self.digits.resize(self.len as usize, 0);
+    }
+
+    /// Whether a key of the current length exists at all.
+    fn len_has_keys(&self) -> bool {
+        (0..self.digits.len()).all(|pos| !self.alphabet(pos).is_empty())
+    }
+}
+
+impl Iterator for KeyCursor {
+    type Item = Vec<u8>;
+
+    fn next(&mut self) -> Option<Vec<u8>> {
+        // An empty alphabet rules out this length and, as every later
+        // position shares the `rest` alphabet, every longer one.
+        if self.len > self.max_len || !self.len_has_keys() {
+            return None;
+        }
+        let key: Vec<u8> = self
+            .digits
+            .iter()
+            .enumerate()
+            .map(|(i, d)| self.alphabet(i)[*d])
+            .collect();
+        // Advance the odometer; past the last key of this length, move to
+        // the first key of the next length.
+        let mut i = self.digits.len();
+        loop {
+            if i == 0 {
+                self.next_len();
+                break;
+            }
+            i -= 1;
+            self.digits[i] += 1;
+            if self.digits[i] < self.alphabet(i).len() {
+                break;
+            }
+            self.digits[i] = 0;
+        }
+        Some(key)
+    }
 }
 
 #[cfg(test)]
@@ -363,19 +504,18 @@ mod tests {
     #[test]
     fn cheapest_is_exact_at_scale_without_overflow() {
         let spec = KeySpec::new(FirstChar::Alnum, Kmax::Unbounded);
-        // 63 keys of 2 bytes, 63^2 of 3, 63^3 of 4, ... hand-summed up to n = 2^32.
-        let mut left: u128 = 1 << 32;
-        let mut total: u128 = 0;
-        let mut count: u128 = 63;
-        let mut size: u128 = 2;
-        while left > 0 {
-            let used = count.min(left);
-            total += used * size;
-            left -= used;
-            count *= 63;
-            size += 1;
-        }
-        assert_eq!(spec.cheapest_keys_size(Profile::Canonical, 1 << 32, &[]), Some(total));
+        // Closed form, not the greedy loop: 63^L keys of length L cost
+        // L + 1 bytes each (fixstr up to 31). Lengths 1..=5 hold
+        // 63 + 3969 + 250047 + 15752961 + 992436543 = 1008443583 keys, fewer
+        // than 2^32, and length 6 (63^6 = 62523502209 keys) holds the rest.
+        let short: u128 = (1..=5).map(|l| 63u128.pow(l) * (l as u128 + 1)).sum();
+        let short_count: u128 = 1_008_443_583;
+        assert_eq!((1..=5).map(|l| 63u128.pow(l)).sum::<u128>(), short_count);
+        let expected = short + ((1u128 << 32) - short_count) * 7;
+        assert_eq!(
+            spec.cheapest_keys_size(Profile::Canonical, 1 << 32, &[]),
+            Some(expected)
+        );
         let short = KeySpec::new(FirstChar::Alnum, Kmax::Bounded(1));
         assert_eq!(short.cheapest_keys_size(Profile::Canonical, 63, &[]), Some(126));
         assert_eq!(short.cheapest_keys_size(Profile::Canonical, 64, &[]), None);
@@ -389,11 +529,55 @@ mod tests {
         );
     }
 
+    /// The cursor lists exactly the enumerated keys, shortest first and
+    /// bytewise within a length, and `key_at` / `keys_from` agree with it.
+    #[test]
+    fn keys_in_order_match_enumeration() {
+        let spec = KeySpec {
+            first: Alphabet::from_ranges(&[(b'a', b'b')]),
+            rest: Alphabet::from_ranges(&[(b'0', b'2')]),
+            min_len: 1,
+            max_len: 4,
+        };
+        let listed: Vec<Vec<u8>> = (1..=4).flat_map(|l| enumerate(&spec, l)).collect();
+        assert_eq!(listed.len(), 2 + 6 + 18 + 54);
+        let cursor: Vec<Vec<u8>> = spec.keys_in_order().collect();
+        assert_eq!(cursor, listed);
+        for (i, key) in listed.iter().enumerate() {
+            let len = key.len() as u64;
+            let before = listed.iter().take_while(|k| (k.len() as u64) < len).count();
+            let index = (i - before) as u128;
+            assert_eq!(spec.key_at(len, index).as_ref(), Some(key));
+            assert_eq!(spec.keys_from(len, index).next().as_ref(), Some(key));
+        }
+        assert_eq!(spec.key_at(2, 6), None);
+        // Past the last key of a length, the next length starts.
+        assert_eq!(spec.keys_from(2, 6).next(), Some(b"a00".to_vec()));
+        let no_rest = KeySpec {
+            rest: Alphabet::from_ranges(&[]),
+            ..spec
+        };
+        assert_eq!(
+            no_rest.keys_in_order().collect::<Vec<_>>(),
+            vec![b"a".to_vec(), b"b".to_vec()]
+        );
+    }
+
     #[test]
     fn kmax_parsing() {
         assert_eq!("31".parse::<Kmax>(), Ok(Kmax::Bounded(31)));
         assert_eq!("unbounded".parse::<Kmax>(), Ok(Kmax::Unbounded));
-        assert!("0".parse::<Kmax>().is_err());
-        assert!("x".parse::<Kmax>().is_err());
+        assert_eq!("4294967295".parse::<Kmax>(), Ok(Kmax::Unbounded));
+        assert_eq!("0".parse::<Kmax>(), Err(KeyArgError::KmaxZero));
+        assert!(matches!(
+            "4294967296".parse::<Kmax>(),
+            Err(KeyArgError::KmaxTooLarge(_))
+        ));
+        assert!(matches!(
+            "99999999999999999999999".parse::<Kmax>(),
+            Err(KeyArgError::KmaxTooLarge(_))
+        ));
+        assert!(matches!("x".parse::<Kmax>(), Err(KeyArgError::KmaxInvalid(_))));
+        assert!(matches!("-1".parse::<Kmax>(), Err(KeyArgError::KmaxInvalid(_))));
     }
 }

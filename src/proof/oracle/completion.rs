@@ -1,0 +1,224 @@
+//! The completion arithmetic: from a live parser state, the exact set of
+//! numbers of bytes that can still follow.
+//!
+//! * Every value may take any length >= 1 (nil is one byte, and arrays of
+//!   nils reach every larger size in every profile), so any open container
+//!   that still needs a value contributes an unbounded ray `[min, ∞)`; its
+//!   minimum charges each remaining map entry its share of the cheapest
+//!   distinct keys still free (see [`KeySpec::cheapest_keys_size`]) plus
+//!   one byte of value.
+//! * A half-read header carries a contiguous range of possible lengths or
+//!   counts (prefix bytes fix the high bits, the profile fixes the width's
+//!   range), and every cost involved is non-decreasing in that length or
+//!   count, so the union over the range is bounded by its smallest member.
+//! * A half-read string body or scalar needs a fixed number of bytes.
+//!
+//! [`KeySpec::cheapest_keys_size`]: crate::msgpack::KeySpec::cheapest_keys_size
+
+use crate::msgpack::marker::{Kind, Width};
+use crate::proof::lengths::LengthSet;
+
+use super::parser::{Frame, KeyToken, MapFrame, State, Token, ValueToken};
+
+impl State {
+    /// The exact set of numbers of bytes that can still follow.
+    pub(super) fn completion(&self) -> LengthSet {
+        if self.dead {
+            return LengthSet::empty();
+        }
+        let n = self.frames.len();
+        let Some(top) = self.frames.last() else {
+            return LengthSet::empty();
+        };
+        let mut set = match (&self.token, top) {
+            (None, Frame::Root { done: false }) => self.fresh_map(),
+            (None, Frame::Root { done: true }) => LengthSet::single(0),
+            (None, Frame::Map(m)) if !m.awaiting_value => self
+                .entries(m, m.left, None)
+                .map_or_else(LengthSet::empty, LengthSet::at_least),
+            (None, frame) => LengthSet::at_least(1).plus(&self.rest_after_value(frame)),
+            (Some(Token::Key(t)), Frame::Map(m)) => self.key_completion(m, t),
+            // A key is only ever in progress in a map awaiting a key.
+            (Some(Token::Key(_)), _) => LengthSet::empty(),
+            (Some(Token::Value(t)), frame) => self.value_completion(t).plus(&self.rest_after_value(frame)),
+        };
+        // Every enclosing container has a value in progress (the one above it).
+        for frame in self.frames[..n - 1].iter().rev() {
+            if set.is_empty() {
+                break;
+            }
+            set = set.plus(&self.rest_after_value(frame));
+        }
+        set
+    }
+
+    /// When a new value is expected: the set of numbers of bytes that can
+    /// follow if that value took no bytes at all (so a value of `s` bytes
+    /// gives this set shifted by `s`). The rest of a document never depends
+    /// on a value's content.
+    pub(super) fn rest_after_next_value(&self) -> LengthSet {
+        let mut set = LengthSet::single(0);
+        for frame in self.frames.iter().rev() {
+            set = set.plus(&self.rest_after_value(frame));
+        }
+        set
+    }
+
+    /// What `frame` still needs after its value in progress finishes:
+    /// exactly nothing, or (when entries or elements remain) any length
+    /// from the cheapest way to write them upwards.
+    fn rest_after_value(&self, frame: &Frame) -> LengthSet {
+        let min = match frame {
+            Frame::Root { .. } => Some(0),
+            Frame::Array { left } => Some((left - 1) as u128),
+            Frame::Map(m) => self.entries(m, m.left - 1, None),
+        };
+        match min {
+            None => LengthSet::empty(),
+            Some(0) => LengthSet::single(0),
+            Some(r) => LengthSet::at_least(r),
+        }
+    }
+
+    /// Smallest number of bytes for `entries` whole map entries with keys
+    /// not among `m`'s finished keys (nor one more key of length `extra`).
+    fn entries(&self, m: &MapFrame, entries: u64, extra: Option<u64>) -> Option<u128> {
+        let keys = self.keys.cheapest_keys_size(self.profile, entries, &m.taken(extra))?;
+        Some(keys + entries as u128)
+    }
+
+    /// Lengths of the whole top-level map, its marker still to come.
+    fn fresh_map(&self) -> LengthSet {
+        let mut set = LengthSet::empty();
+        for width in Width::ALL {
+            // A fresh header: the profile's whole range for this width.
+            if let Some(range) = self.profile.len_range(Kind::Map, width) {
+                let header = width.header_size() as u128;
+                set = set.union(&self.map_body(*range.start(), *range.end()).shift(header));
+            }
+        }
+        set
+    }
+
+    /// Lengths of a map's body when its count lies in `lo..=hi`. Every body
+    /// cost grows with the count, so the union is the empty body (count 0)
+    /// plus a ray from the smallest non-zero count.
+    fn map_body(&self, lo: u64, hi: u64) -> LengthSet {
+        let n = lo.max(1);
+        let min = self
+            .keys
+            .cheapest_keys_size(self.profile, n, &[])
+            .map(|k| k + n as u128);
+        self.container_body(lo, hi, min)
+    }
+
+    /// Lengths of an array's body when its count lies in `lo..=hi`: one
+    /// byte per element at least.
+    fn array_body(&self, lo: u64, hi: u64) -> LengthSet {
+        self.container_body(lo, hi, Some(lo.max(1) as u128))
+    }
+
+    /// The empty body if the count may be 0, plus `[min, ∞)` if it may be
+    /// positive and `min` (the cheapest body of the smallest positive
+    /// count) exists.
+    fn container_body(&self, lo: u64, hi: u64, min: Option<u128>) -> LengthSet {
+        let empty = if lo == 0 {
+            LengthSet::single(0)
+        } else {
+            LengthSet::empty()
+        };
+        match min {
+            Some(min) if hi >= 1 => empty.union(&LengthSet::at_least(min)),
+            _ => empty,
+        }
+    }
+
+    /// Bytes to finish a half-read value token, including any container
+    /// body its header opens.
+    fn value_completion(&self, t: &ValueToken) -> LengthSet {
+        match *t {
+            ValueToken::RootHeader { width, got, acc } => self.header_completion(Kind::Map, width, got, acc),
+            ValueToken::Header { kind, width, got, acc } => self.header_completion(kind, width, got, acc),
+            ValueToken::IntPayload { format, got, acc } => {
+                if self.profile.int_payload_possible(format, got, acc) {
+                    LengthSet::single((format.payload_bytes() - got) as u128)
+                } else {
+                    LengthSet::empty()
+                }
+            }
+            ValueToken::Float { left } => LengthSet::single(left as u128),
+            ValueToken::Text { total, got, utf8 } => {
+                let left = total - got;
+                if utf8.pending() as u64 <= left {
+                    LengthSet::single(left as u128)
+                } else {
+                    LengthSet::empty()
+                }
+            }
+            ValueToken::Bytes { total, got } => LengthSet::single((total - got) as u128),
+        }
+    }
+
+    /// Bytes to finish a value header's length bytes and the body it opens.
+    fn header_completion(&self, kind: Kind, width: Width, got: u8, acc: u64) -> LengthSet {
+        let rest = (width.length_bytes() - got) as u128;
+        let Some((lo, hi)) = self.profile.header_range(kind, width, got, acc) else {
+            return LengthSet::empty();
+        };
+        match kind {
+            // A body of `n` bytes (plus the type byte for ext).
+            Kind::Str | Kind::Bin | Kind::Ext => {
+                let type_byte = kind.body_bytes(0).unwrap_or(0) as u128;
+                LengthSet::range(lo as u128, hi as u128).shift(rest + type_byte)
+            }
+            Kind::Array => self.array_body(lo, hi).shift(rest),
+            Kind::Map => self.map_body(lo, hi).shift(rest),
+        }
+    }
+
+    /// Bytes to finish a half-read key, its value and the rest of its map.
+    /// The key must end up distinct from the map's finished keys, and it
+    /// occupies one key of its length that the remaining entries cannot use.
+    fn key_completion(&self, m: &MapFrame, t: &KeyToken) -> LengthSet {
+        let others = m.left - 1;
+        let min_for = |len: u64, key_left: u64| -> Option<u128> {
+            let rest = self.entries(m, others, Some(len))?;
+            Some(key_left as u128 + 1 + rest)
+        };
+        let min = match t {
+            KeyToken::Header { width, got, acc } => {
+                let Some((lo, hi)) = self.key_header_range(*width, *got, *acc) else {
+                    return LengthSet::empty();
+                };
+                let rest = (width.length_bytes() - got) as u64;
+                // Cost is non-decreasing in the key length, so the smallest
+                // length that still has a free key wins. Finished keys can
+                // exhaust at most |keys| lengths, so this loop is short.
+                let mut len = lo;
+                loop {
+                    let taken = m.taken_of_len(len) as u128;
+                    if self.keys.keys_of_len(len) > taken {
+                        break min_for(len, rest + len);
+                    }
+                    if len == hi || self.keys.keys_of_len(len) == 0 {
+                        break None;
+                    }
+                    len += 1;
+                }
+            }
+            KeyToken::Body { total, key } => {
+                let clashes = m
+                    .keys
+                    .iter()
+                    .filter(|k| k.len() as u64 == *total && k.starts_with(key))
+                    .count() as u128;
+                if self.keys.completions(*total, key.len() as u64) > clashes {
+                    min_for(*total, total - key.len() as u64)
+                } else {
+                    None
+                }
+            }
+        };
+        min.map_or_else(LengthSet::empty, LengthSet::at_least)
+    }
+}
