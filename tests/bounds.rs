@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::expected_bound;
+use common::reported_bound;
 use prefixproof::app::config::Config;
 use prefixproof::hex::hex;
 use prefixproof::proof::search::{brute, prefix_of, FIRST};
@@ -18,7 +18,7 @@ use prefixproof::proof::witness;
 /// below it and admits it, and its witness passes the independent checks.
 fn prove(c: &Config) -> Result<String, String> {
     let keys = c.keys();
-    let bound = expected_bound(c);
+    let bound = reported_bound(c);
     let first = brute::first_colliding(c.profile, &keys, FIRST..bound + 1);
     if first != Some(bound) {
         return Err(format!(

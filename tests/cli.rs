@@ -41,7 +41,7 @@ fn assert_clean_error(o: &Output, mentions: &str) {
 /// A configuration's hand-derived bound (`tests/common`) and its prefix
 /// as the tool prints it.
 fn bound_of(profile: Profile, first_char: FirstChar, kmax: Kmax) -> (u64, String) {
-    let b = common::expected_bound(&Config {
+    let b = common::reported_bound(&Config {
         profile,
         first_char,
         kmax,
@@ -169,4 +169,64 @@ fn bound_proves_one_configuration() {
         out.contains(&format!("the oracle rules out every length in [4, {b})")),
         "{out}"
     );
+}
+
+#[test]
+fn conform_names_every_profile_and_what_breaks_the_others() {
+    // msgpack 0.5.6: {'a': b'\xff'} is 81 a1 61 a1 ff, a raw str.
+    let legacy = temp_path("legacy.msgpack");
+    std::fs::write(&legacy, [0x81, 0xa1, b'a', 0xa1, 0xff]).unwrap();
+    let o = prefixproof(&["conform", legacy.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("5 bytes; conforms to: legacy, any-width, msgpack-python-legacy"),
+        "{out}"
+    );
+    assert!(
+        out.contains("not canonical: byte 4: a str value is not valid UTF-8, and canonical writes only UTF-8 strs"),
+        "{out}"
+    );
+    assert!(
+        out.contains("not map32-header: byte 0: the top-level map of 1 entry is written as fixmap(1); map32-header writes map32 (0xdf)"),
+        "{out}"
+    );
+    std::fs::remove_file(&legacy).unwrap();
+
+    // From stdin: msgpackr's pack({a: new Map([['b', 1]])}) fits only any-width.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_prefixproof"))
+        .args(["conform", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write as _;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(&[0xde, 0x00, 0x01, 0xa1, b'a', 0x81, 0xa1, b'b', 0x01])
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("stdin: 9 bytes; conforms to: any-width\n"), "{}", stdout(&o));
+
+    let missing = temp_path("missing-conform.bin");
+    let o = prefixproof(&["conform", missing.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("error:") && stderr(&o).contains("missing-conform.bin"));
+}
+
+#[test]
+fn help_lists_every_profile_with_who_writes_it() {
+    let o = prefixproof(&["bound", "--help"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    for p in Profile::ALL {
+        let listed = out
+            .lines()
+            .any(|l| l.trim_start().starts_with(&format!("- {}:", p.name())) && l.ends_with(p.about()));
+        assert!(listed, "{p} missing from:\n{out}");
+    }
 }

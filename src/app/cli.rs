@@ -6,15 +6,18 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand};
 
 use crate::detect::classify;
 use crate::hex::{hex, parse_hex};
 use crate::msgpack::{FirstChar, Kmax, Profile};
+use crate::proof::conformance::conform_all;
 use crate::proof::oracle;
 use crate::proof::{search, witness};
 
 use super::config::Config;
+use super::fixtures;
 use super::plot;
 use super::report::{self, Splice, Sweep};
 
@@ -43,6 +46,11 @@ enum Command {
         /// file or its markers are missing).
         #[arg(long, default_value = "README.md")]
         readme: PathBuf,
+        /// Folder of documents written by real encoders, for
+        /// reports/encoders.csv and the README's table of which encoder
+        /// writes which profile (skipped if missing).
+        #[arg(long, default_value = "tests/fixtures/encoders")]
+        fixtures: PathBuf,
         /// Sweep the oracle over all of [4, 2^31) for every configuration and
         /// require the walk's list of colliding lengths to match exactly
         /// (about 30 CPU-seconds per configuration), instead of only up to
@@ -82,12 +90,32 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Say which encoder profiles each msgpack blob conforms to, and for each
+    /// profile it does not, the first header that breaks it.
+    Conform {
+        /// Files holding one msgpack blob each; `-` reads one blob from stdin.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// First key character: alnum ([A-Za-z0-9_]) or ident ([A-Za-z_]).
+        #[arg(long, default_value = "alnum")]
+        first_char: FirstChar,
+        /// Largest key length: a number or "unbounded".
+        #[arg(long, default_value = "unbounded")]
+        kmax: Kmax,
+    },
+}
+
+/// `--profile`'s values, each with one line on who writes it (shown by
+/// `--help`).
+fn profile_parser() -> impl TypedValueParser<Value = Profile> {
+    PossibleValuesParser::new(Profile::ALL.map(|p| PossibleValue::new(p.name()).help(p.about())))
+        .try_map(|name| name.parse::<Profile>())
 }
 
 #[derive(Args)]
 struct ConfigArgs {
-    /// Encoder profile: canonical, legacy, map32-header, map16-header, any-width.
-    #[arg(long, default_value = "canonical")]
+    /// Encoder profile: which headers the encoder writes.
+    #[arg(long, default_value = "canonical", value_parser = profile_parser())]
     profile: Profile,
     /// First key character: alnum ([A-Za-z0-9_]) or ident ([A-Za-z_]).
     #[arg(long, default_value = "alnum")]
@@ -125,6 +153,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             out_dir,
             quiet,
             readme,
+            fixtures,
             cross_check,
         } => {
             let start = Instant::now();
@@ -132,10 +161,28 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let rows = report::compute_all(&Config::all(), sweep, !quiet)?;
             report::write(&out_dir, &rows)?;
             plot::write(&out_dir, &rows)?;
-            match report::splice_readme(&readme, &report::markdown_table(&rows))? {
-                Splice::Updated => eprintln!("updated the results table in {}", readme.display()),
-                Splice::Unchanged => eprintln!("the results table in {} is up to date", readme.display()),
-                Splice::NoMarkers => eprintln!("{} has no results markers; table not written", readme.display()),
+            let table = report::markdown_table(&rows);
+            say_splice(
+                &readme,
+                "results",
+                report::splice_readme(&readme, report::RESULTS, &table)?,
+            );
+            if fixtures.is_dir() {
+                let sets = fixtures::load(&fixtures).with_context(|| format!("reading {}", fixtures.display()))?;
+                let encoders = report::encoder_rows(&sets);
+                report::write_encoders(&out_dir, &encoders)?;
+                let table = report::encoders_markdown(&encoders);
+                say_splice(
+                    &readme,
+                    "encoders",
+                    report::splice_readme(&readme, report::ENCODERS, &table)?,
+                );
+            } else {
+                eprintln!(
+                    "no encoder fixtures at {}; reports/{} not written",
+                    fixtures.display(),
+                    report::ENCODERS_CSV
+                );
             }
             eprintln!(
                 "wrote {}, {} and {} in {:.1?}",
@@ -210,6 +257,49 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Conform {
+            files,
+            first_char,
+            kmax,
+        } => {
+            let keys = crate::msgpack::KeySpec::new(first_char, kmax);
+            let mut failed = false;
+            for f in files {
+                let (name, read) = if f.as_os_str() == "-" {
+                    let mut blob = Vec::new();
+                    let read = std::io::Read::read_to_end(&mut std::io::stdin(), &mut blob).map(|_| blob);
+                    ("stdin".to_string(), read)
+                } else {
+                    (f.display().to_string(), std::fs::read(&f))
+                };
+                let blob = match read {
+                    Ok(blob) => blob,
+                    Err(e) => {
+                        eprintln!("error: {name}: {e}");
+                        failed = true;
+                        continue;
+                    }
+                };
+                let results = conform_all(&keys, &blob);
+                let fits: Vec<&str> = results
+                    .iter()
+                    .filter(|(_, r)| r.is_ok())
+                    .map(|(p, _)| p.name())
+                    .collect();
+                let fits = if fits.is_empty() {
+                    "none".to_string()
+                } else {
+                    fits.join(", ")
+                };
+                println!("{name}: {} bytes; conforms to: {fits}", blob.len());
+                for (p, r) in &results {
+                    if let Err(v) = r {
+                        println!("  not {p}: {v}");
+                    }
+                }
+            }
+            Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+        }
         Command::Classify { files } => {
             let mut failed = false;
             for f in files {
@@ -226,5 +316,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
         }
+    }
+}
+
+/// Say what splicing a README table did.
+fn say_splice(readme: &std::path::Path, what: &str, splice: Splice) {
+    match splice {
+        Splice::Updated => eprintln!("updated the {what} table in {}", readme.display()),
+        Splice::Unchanged => eprintln!("the {what} table in {} is up to date", readme.display()),
+        Splice::NoFile => eprintln!("{} cannot be read; the {what} table is not written", readme.display()),
+        Splice::NoMarkers => eprintln!("{} has no {what} markers; table not written", readme.display()),
     }
 }

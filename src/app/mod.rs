@@ -12,5 +12,6 @@
 
 pub mod cli;
 pub mod config;
+pub mod fixtures;
 pub(crate) mod plot;
 pub mod report;

@@ -62,7 +62,7 @@ fn human(x: f64) -> String {
     format!("{}", x.round())
 }
 
-/// One colour and width per profile, in `Profile::ALL` order. Several
+/// One colour and width per profile, in `Profile::REPORTED` order. Several
 /// profiles share lines (canonical, legacy and any-width coincide over
 /// long stretches), so earlier lines are drawn wider and stay visible as
 /// an outline under the later ones.
@@ -106,7 +106,7 @@ fn draw(path: &Path, rows: &[Row]) -> Result<(), Box<dyn std::error::Error>> {
             .x_label_formatter(&|x| human(*x))
             .y_label_formatter(&|y| human(*y))
             .draw()?;
-        for (profile, ((r, g, b), width)) in Profile::ALL.iter().zip(STYLE) {
+        for (profile, ((r, g, b), width)) in Profile::REPORTED.iter().zip(STYLE) {
             let Some(row) = rows.iter().find(|r| {
                 r.config.profile == *profile && r.config.first_char == FirstChar::Alnum && r.config.kmax == kmax
             }) else {

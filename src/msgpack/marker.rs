@@ -108,8 +108,12 @@ impl Width {
 
     /// The lengths a header of this width can still announce once `got`
     /// of its length bytes are known to be `acc`: the unknown low bytes
-    /// range over everything.
+    /// range over everything. A fix header has no length bytes: its marker,
+    /// still to come, may hold any length.
     pub const fn lengths_given(self, got: u8, acc: u64) -> (u64, u64) {
+        if matches!(self, Width::Fix) {
+            return (0, u64::MAX);
+        }
         let rem_bits = 8 * (self.length_bytes() - got) as u32;
         let lo = acc << rem_bits;
         (lo, lo | ((1u64 << rem_bits) - 1))

@@ -6,7 +6,7 @@
 //! only lays out the length bytes after them.
 
 use super::marker::{header_marker, Kind, Width};
-use super::profile::Profile;
+use super::profile::{Place, Profile};
 
 /// Append the header for a `kind` of length (or count) `n` with `width`.
 /// `false` (and nothing written) when the format has no such header or
@@ -25,7 +25,7 @@ pub fn write_header(out: &mut Vec<u8>, kind: Kind, width: Width, n: u64) -> bool
 /// `n`; `false` (and nothing written) if the profile cannot write it.
 pub fn write_narrowest_header(out: &mut Vec<u8>, profile: Profile, kind: Kind, n: u64) -> bool {
     profile
-        .narrowest_width(kind, n)
+        .narrowest_width(Place::Nested, kind, n)
         .is_some_and(|w| write_header(out, kind, w, n))
 }
 
@@ -85,7 +85,7 @@ impl Padding {
     /// The padding of exactly `size` bytes with the narrowest headers
     /// `profile` writes.
     pub fn narrowest(profile: Profile, size: u64) -> Option<Padding> {
-        Padding::of_size(size, |kind, w, n| profile.allows(kind, w, n))
+        Padding::of_size(size, |kind, w, n| profile.allows(Place::Nested, kind, w, n))
     }
 
     /// Append the padding, its str (if any) filled with `fill`.

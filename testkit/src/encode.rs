@@ -4,18 +4,19 @@
 //! Every header and integer the encoder writes is picked from the forms
 //! [`Profile::allows`] / [`Profile::allows_int`] permit for it, narrowest
 //! first, so the encoders cannot drift from the profile table the oracle
-//! and the conformance checker use. Four profiles permit exactly one form
-//! per length, count or integer (canonical = smallest everywhere, legacy =
-//! no str8 and no bin, map32-header = every map 0xdf, map16-header = map16
-//! while the count fits); any-width permits every form wide enough, and a
-//! [`Chooser`] decides among them: the default picks the next form wider
-//! than the narrowest (so any-width output really is non-minimal), a
-//! seeded chooser picks at random, and a prefix can force the forms at the
-//! first offsets (to rebuild a blob around a given length prefix).
+//! and the conformance checker use. Most profiles permit exactly one form
+//! per length, count or integer ([`Profile::one_form_per_value`]); where a
+//! profile permits several (any-width everywhere, msgpackr's int64 for
+//! BigInts), a [`Chooser`] decides: the default ([`EncoderDefault`]) does
+//! what the real encoder does (for any-width, the next form wider than the
+//! narrowest, so its output really is non-minimal), a seeded chooser picks
+//! at random, and a prefix can force the forms at the first offsets (to
+//! rebuild a blob around a given length prefix).
 //!
 //! Bytes are written with `rmp`'s low-level writers and
 //! [`prefixproof::msgpack::write`] for explicit header widths.
 
+use prefixproof::msgpack::profile::Place;
 use prefixproof::msgpack::write::write_header;
 use prefixproof::msgpack::write::Padding;
 use prefixproof::msgpack::{IntFormat, Kind, Marker, Profile, Width, MAX_DEPTH};
@@ -43,6 +44,8 @@ impl Form {
 /// A point where the encoder picks one of several forms.
 #[derive(Clone, Copy, Debug)]
 pub struct Choice<'a> {
+    /// The profile being followed.
+    pub profile: Profile,
     /// Byte offset at which the header or integer starts.
     pub offset: u64,
     /// Permitted forms, narrowest first (at least two).
@@ -50,8 +53,8 @@ pub struct Choice<'a> {
 }
 
 /// Decides among the forms a profile permits. Only consulted where there is
-/// more than one (in practice: any-width). An out-of-range index is taken
-/// modulo the number of options.
+/// more than one. An out-of-range index is taken modulo the number of
+/// options.
 pub trait Chooser {
     fn choose(&mut self, choice: &Choice<'_>) -> usize;
 }
@@ -62,16 +65,27 @@ impl<F: FnMut(&Choice<'_>) -> usize> Chooser for F {
     }
 }
 
-/// The default: the form next wider than the narrowest. Deterministic,
-/// non-minimal wherever the profile allows a choice, and (unlike "widest")
-/// every value size from one byte up stays reachable, which exact-length
-/// padding needs.
+/// What each profile's encoder writes by default. For any-width, the form
+/// next wider than the narrowest: deterministic, non-minimal wherever there
+/// is a choice, and (unlike "widest") every value size from one byte up
+/// stays reachable, which exact-length padding needs. For msgpackr, int64
+/// over uint64: msgpackr writes a BigInt in int64 range as int64, and
+/// integers that need more than 32 bits reach it only as BigInts (it
+/// writes such Numbers as float64). Elsewhere, the narrowest.
 #[derive(Clone, Copy, Debug, Default)]
-pub struct NextWider;
+pub struct EncoderDefault;
 
-impl Chooser for NextWider {
+impl Chooser for EncoderDefault {
     fn choose(&mut self, choice: &Choice<'_>) -> usize {
-        usize::from(choice.options.len() > 1)
+        let opts = choice.options;
+        if choice.profile == Profile::AnyWidth {
+            return usize::from(opts.len() > 1);
+        }
+        let has = |f: IntFormat| opts.iter().position(|o| *o == Form::Int(f));
+        match (has(IntFormat::U64), has(IntFormat::I64)) {
+            (Some(_), Some(i64_at)) => i64_at,
+            _ => 0,
+        }
     }
 }
 
@@ -88,7 +102,7 @@ impl Chooser for Narrowest {
 /// A reproducible recipe for choices: at offsets below `forced.len()` take
 /// the form whose marker is `forced[offset]` (when permitted), at offsets
 /// below `random_until` pick at random from `seed` (if any), elsewhere the
-/// default [`NextWider`]. Randomness is drawn in call order, so encoding the
+/// [`EncoderDefault`]. Randomness is drawn in call order, so encoding the
 /// same document twice makes the same choices.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Choices {
@@ -98,7 +112,7 @@ pub struct Choices {
 }
 
 impl Choices {
-    /// The default choices ([`NextWider`] everywhere).
+    /// The default choices ([`EncoderDefault`] everywhere).
     pub fn default_only() -> Choices {
         Choices::default()
     }
@@ -124,7 +138,7 @@ impl Choices {
             if self.seed.is_some() && c.offset < self.random_until {
                 return (rng.next() % c.options.len() as u64) as usize;
             }
-            NextWider.choose(c)
+            EncoderDefault.choose(c)
         }
     }
 }
@@ -153,14 +167,17 @@ pub enum EncodeError {
     /// (which has no bin type), or anything longer than 2^32 - 1.
     #[error("profile {profile} cannot write a {kind:?} of length {len}")]
     NoHeader { profile: Profile, kind: Kind, len: u64 },
+    /// A raw str under a profile whose strs are UTF-8.
+    #[error("profile {0} writes only UTF-8 strs, not raw bytes")]
+    NoRaw(Profile),
     #[error("nesting deeper than {MAX_DEPTH}")]
     TooDeep,
 }
 
 /// The header widths `profile` permits for a `kind` of length `n`,
 /// narrowest first.
-pub fn header_options(profile: Profile, kind: Kind, n: u64) -> Vec<Width> {
-    profile.widths_for(kind, n).collect()
+pub fn header_options(profile: Profile, place: Place, kind: Kind, n: u64) -> Vec<Width> {
+    profile.widths_for(place, kind, n).collect()
 }
 
 /// The integer formats `profile` permits for `v`, narrowest first
@@ -169,13 +186,14 @@ pub fn int_options(profile: Profile, v: i128) -> Vec<IntFormat> {
     profile.int_formats_for(v).collect()
 }
 
-/// The width the default chooser gives a `kind` of length `n` (what
-/// [`encode`] writes), or `None` if the profile has no header for it.
+/// The width the default chooser gives a nested `kind` of length `n`
+/// (what [`encode`] writes), or `None` if the profile has no header for it.
 pub fn default_width(profile: Profile, kind: Kind, n: u64) -> Option<Width> {
-    let widths = header_options(profile, kind, n);
+    let widths = header_options(profile, Place::Nested, kind, n);
     let forms: Vec<Form> = widths.iter().map(|w| Form::Header(kind, *w)).collect();
     let pick = if forms.len() > 1 {
-        NextWider.choose(&Choice {
+        EncoderDefault.choose(&Choice {
+            profile,
             offset: 0,
             options: &forms,
         })
@@ -187,15 +205,28 @@ pub fn default_width(profile: Profile, kind: Kind, n: u64) -> Option<Width> {
 
 /// `doc` as `profile` writes it, with the default choices.
 pub fn encode(profile: Profile, doc: &Document) -> Result<Vec<u8>, EncodeError> {
-    encode_with(profile, doc, &mut NextWider)
+    encode_with(profile, doc, &mut EncoderDefault)
 }
 
-/// A single value as `profile` writes it, with the default choices.
+/// A single (nested) value as `profile` writes it, with the default choices.
 pub fn encode_value(profile: Profile, value: &Value) -> Result<Vec<u8>, EncodeError> {
-    let mut chooser = NextWider;
+    let mut chooser = EncoderDefault;
     let mut e = Encoder::new(profile, &mut chooser, usize::MAX);
-    e.value(value, 0)?;
+    e.value(value, 1)?;
     Ok(e.out)
+}
+
+/// The bytes that identify a value: its encoding with the narrowest forms
+/// under any-width (which writes every value, raw strs included). Two
+/// values are the same exactly when these are equal (see the model's
+/// `PartialEq`). A value too deep to encode is identified by its debug text.
+pub fn wire_bytes(value: &Value) -> Vec<u8> {
+    let mut chooser = Narrowest;
+    let mut e = Encoder::new(Profile::AnyWidth, &mut chooser, usize::MAX);
+    match e.value(value, 1) {
+        Ok(()) => e.out,
+        Err(_) => format!("{value:?}").into_bytes(),
+    }
 }
 
 /// `doc` as `profile` writes it, with `chooser` deciding wherever the
@@ -224,11 +255,11 @@ pub fn measure(
     Ok((e.len, e.out))
 }
 
-/// The encoded size of `value` under `profile`'s default choices.
+/// The encoded size of a nested `value` under `profile`'s default choices.
 pub fn value_len(profile: Profile, value: &Value) -> Result<u64, EncodeError> {
-    let mut chooser = NextWider;
+    let mut chooser = EncoderDefault;
     let mut e = Encoder::new(profile, &mut chooser, 0);
-    e.value(value, 0)?;
+    e.value(value, 1)?;
     Ok(e.len)
 }
 
@@ -296,6 +327,7 @@ impl<'c, C: Chooser> Encoder<'c, C> {
             n => {
                 let forms: Vec<Form> = options.iter().map(|o| as_form(*o)).collect();
                 let i = self.chooser.choose(&Choice {
+                    profile: self.profile,
                     offset: self.len,
                     options: &forms,
                 });
@@ -304,8 +336,8 @@ impl<'c, C: Chooser> Encoder<'c, C> {
         }
     }
 
-    fn header(&mut self, kind: Kind, n: u64) -> Result<(), EncodeError> {
-        let options = header_options(self.profile, kind, n);
+    fn header(&mut self, place: Place, kind: Kind, n: u64) -> Result<(), EncodeError> {
+        let options = header_options(self.profile, place, kind, n);
         let width = self
             .pick(&options, |w| Form::Header(kind, w))
             .ok_or(EncodeError::NoHeader {
@@ -368,15 +400,27 @@ impl<'c, C: Chooser> Encoder<'c, C> {
                 self.flush_scratch();
             }
             Value::Str(s) => {
-                self.header(Kind::Str, s.len() as u64)?;
+                self.header(Place::Nested, Kind::Str, s.len() as u64)?;
                 self.put(s.as_bytes());
             }
-            Value::Bin(b) => {
-                self.header(Kind::Bin, b.len() as u64)?;
+            Value::Raw(b) => {
+                if !self.profile.raw_str_values() {
+                    return Err(EncodeError::NoRaw(self.profile));
+                }
+                self.header(Place::Nested, Kind::Str, b.len() as u64)?;
                 self.put(b);
             }
+            Value::Bin(b) => {
+                self.header(Place::Nested, Kind::Bin, b.len() as u64)?;
+                self.put(b);
+            }
+            Value::Ext(t, data) => {
+                self.header(Place::Nested, Kind::Ext, data.len() as u64)?;
+                self.put(&[*t as u8]);
+                self.put(data);
+            }
             Value::Array(items) => {
-                self.header(Kind::Array, items.len() as u64)?;
+                self.header(Place::Nested, Kind::Array, items.len() as u64)?;
                 for item in items {
                     self.value(item, depth + 1)?;
                 }
@@ -390,9 +434,11 @@ impl<'c, C: Chooser> Encoder<'c, C> {
         if depth > MAX_DEPTH {
             return Err(EncodeError::TooDeep);
         }
-        self.header(Kind::Map, m.0.len() as u64)?;
+        // `depth` 0 is the top-level map, the only one at `Place::Root`.
+        let place = if depth == 0 { Place::Root } else { Place::Nested };
+        self.header(place, Kind::Map, m.0.len() as u64)?;
         for (k, v) in &m.0 {
-            self.header(Kind::Str, k.len() as u64)?;
+            self.header(Place::Nested, Kind::Str, k.len() as u64)?;
             self.put(k.as_bytes());
             self.value(v, depth + 1)?;
         }

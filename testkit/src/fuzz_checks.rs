@@ -26,7 +26,7 @@ use prefixproof::app::report;
 use prefixproof::detect::decode::{decode, decode_msgpack, Decoded};
 use prefixproof::detect::{classify, Format};
 use prefixproof::hex::hex;
-use prefixproof::msgpack::{Profile, MAX_DEPTH};
+use prefixproof::msgpack::MAX_DEPTH;
 use prefixproof::proof::conformance;
 use prefixproof::proof::lengths::LengthSet;
 use prefixproof::proof::oracle::{self, Parser};
@@ -457,8 +457,8 @@ pub fn oracle_vs_raw(data: &[u8]) -> Outcome {
 /// * re-encoding that document with the header widths the blob used
 ///   (forced choices) gives back the identical bytes;
 /// * for the profiles that permit exactly one form per length, count and
-///   integer (canonical, legacy, map32-header, map16-header) the default
-///   encoder gives the identical bytes too; for any-width, the default
+///   integer ([`Profile::one_form_per_value`]) the default encoder gives
+///   the identical bytes too; for the others (any-width), the default
 ///   re-encoding conforms.
 pub fn profile_conformance(data: &[u8]) -> Outcome {
     let Some((config, blob)) = split_raw(data) else {
@@ -501,7 +501,7 @@ pub fn profile_conformance(data: &[u8]) -> Outcome {
         )));
     }
     let default = encode(profile, &doc).map_err(|e| finding(format!("{config}: cannot re-encode: {e}")))?;
-    if profile == Profile::AnyWidth {
+    if !profile.one_form_per_value() {
         if let Err(v) = conformance::check(profile, &keys, &default) {
             return Err(finding(format!(
                 "{config}: the default re-encoding does not conform ({v})"

@@ -268,7 +268,37 @@ pub fn binary() -> BoxedStrategy<Vec<u8>> {
     .boxed()
 }
 
-/// Non-container values `profile` can write (no bin under legacy).
+/// Extension values: timestamps (type -1 with 4, 8 or 12 bytes, as
+/// msgpackr, @msgpack/msgpack and Python write dates) and any type with
+/// data of the sizes where ext headers change (fixext 1/2/4/8/16, ext8,
+/// ext16 from 256, ext32 from 65536, rarely).
+pub fn ext() -> BoxedStrategy<Value> {
+    let timestamp = (select(vec![4usize, 8, 12]), any::<u64>()).prop_map(|(n, seed)| {
+        let mut rng = SplitMix(seed);
+        Value::Ext(-1, (0..n).map(|_| rng.next() as u8).collect())
+    });
+    let sized = (
+        any::<i8>(),
+        select(vec![0usize, 1, 2, 3, 4, 5, 8, 15, 16, 17, 255, 256]),
+        any::<u8>(),
+    )
+        .prop_map(|(t, n, b)| Value::Ext(t, vec![b; n]));
+    let big = (any::<i8>(), select(vec![65_535usize, 65_536])).prop_map(|(t, n)| Value::Ext(t, vec![7; n]));
+    prop_oneof![20 => timestamp, 20 => sized, 1 => big].boxed()
+}
+
+/// Raw strs (the pre-2013 spec's str family of any bytes): random bytes,
+/// and lengths at the str header boundaries.
+pub fn raw() -> BoxedStrategy<Value> {
+    prop_oneof![
+        30 => proptest::collection::vec(any::<u8>(), 0..40).prop_map(Value::Raw),
+        9 => (select(vec![31usize, 32, 255, 256]), any::<u8>()).prop_map(|(n, b)| Value::Raw(vec![b; n])),
+    ]
+    .boxed()
+}
+
+/// Non-container values `profile` can write: no bin where it has none, raw
+/// strs where its strs may hold any bytes, ext values everywhere.
 pub fn leaf(profile: Profile) -> BoxedStrategy<Value> {
     let mut arms: Vec<(u32, BoxedStrategy<Value>)> = vec![
         (2, Just(Value::Nil).boxed()),
@@ -277,9 +307,13 @@ pub fn leaf(profile: Profile) -> BoxedStrategy<Value> {
         (2, float32().prop_map(Value::F32).boxed()),
         (2, float64().prop_map(Value::F64).boxed()),
         (6, string().prop_map(Value::Str).boxed()),
+        (2, ext()),
     ];
     if profile.has_bin() {
         arms.push((2, binary().prop_map(Value::Bin).boxed()));
+    }
+    if profile.raw_str_values() {
+        arms.push((2, raw()));
     }
     Union::new_weighted(arms).boxed()
 }
@@ -293,12 +327,26 @@ pub fn small_leaf(profile: Profile) -> BoxedStrategy<Value> {
         (1, float32().prop_map(Value::F32).boxed()),
         (1, float64().prop_map(Value::F64).boxed()),
         (3, "\\PC{0,12}".prop_map(Value::Str).boxed()),
+        (
+            1,
+            (any::<i8>(), proptest::collection::vec(any::<u8>(), 0..12))
+                .prop_map(|(t, d)| Value::Ext(t, d))
+                .boxed(),
+        ),
     ];
     if profile.has_bin() {
         arms.push((
             1,
             proptest::collection::vec(any::<u8>(), 0..12)
                 .prop_map(Value::Bin)
+                .boxed(),
+        ));
+    }
+    if profile.raw_str_values() {
+        arms.push((
+            1,
+            proptest::collection::vec(any::<u8>(), 0..12)
+                .prop_map(Value::Raw)
                 .boxed(),
         ));
     }

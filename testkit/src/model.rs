@@ -79,6 +79,13 @@ pub enum Value {
     /// A str value: always valid UTF-8 (msgpack str must be).
     Str(String),
     Bin(Vec<u8>),
+    /// A str-family value of any bytes: the "raw" type of the pre-2013
+    /// spec, which legacy encoders use for byte strings. Written only under
+    /// profiles whose strs may hold any bytes.
+    Raw(Vec<u8>),
+    /// An extension value: its type and data (a timestamp is type -1 with
+    /// 4, 8 or 12 bytes).
+    Ext(i8, Vec<u8>),
     Array(Vec<Value>),
     Map(Map),
 }
@@ -93,23 +100,39 @@ pub struct Map(pub Vec<(String, Value)>);
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Document(pub Map);
 
-/// "The same value" means "the same bytes": equal encodings under rmpv
-/// (for msgpack values) or the `bson` crate (for BSON documents). Floats
-/// thus compare by bit pattern, so a NaN equals itself (round trips of a
-/// NaN must compare equal) and `0.0` differs from `-0.0`, and no float
+/// "The same value" means "the same bytes": equal encodings (for model
+/// values, [`crate::encode::wire_bytes`]; for rmpv values, [`rmpv_bytes`];
+/// for BSON documents, the `bson` crate's). Floats thus compare by bit
+/// pattern, so a NaN equals itself (round trips of a NaN must compare
+/// equal) and `0.0` differs from `-0.0`; a raw str equals the str of the
+/// same bytes (they are one wire value) but not a bin; and no float
 /// comparison is written out anywhere.
 impl PartialEq for Value {
     fn eq(&self, other: &Value) -> bool {
-        rmpv_bytes(&self.to_rmpv()) == rmpv_bytes(&other.to_rmpv())
+        crate::encode::wire_bytes(self) == crate::encode::wire_bytes(other)
     }
 }
 
-/// The bytes rmpv writes for `v` (see [`Value`]'s `PartialEq`).
+/// The bytes rmpv writes for `v` (rmpv writes a str that is not UTF-8 as
+/// a bin).
 pub fn rmpv_bytes(v: &rmpv::Value) -> Vec<u8> {
     let mut out = Vec::new();
     // Writing to a Vec cannot fail.
     let _ = rmpv::encode::write_value(&mut out, v);
     out
+}
+
+/// A raw str as rmpv holds it. rmpv can hold a str that is not UTF-8 but
+/// only builds one when decoding, so decode one.
+fn raw_to_rmpv(bytes: &[u8]) -> rmpv::Value {
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return rmpv::Value::String(text.into());
+    }
+    let mut wire = Vec::with_capacity(bytes.len() + 5);
+    // A str32 header carries any length a Vec here can have.
+    let _ = rmp::encode::write_str_len(&mut wire, bytes.len() as u32);
+    wire.extend_from_slice(bytes);
+    rmpv::decode::read_value(&mut wire.as_slice()).unwrap_or(rmpv::Value::Binary(bytes.to_vec()))
 }
 
 /// Long strings and binaries (padding runs to megabytes) are abbreviated,
@@ -130,6 +153,10 @@ impl fmt::Debug for Value {
             Value::Str(s) => write!(f, "Str({s:?})"),
             Value::Bin(b) if b.len() > SHOW => write!(f, "Bin(<{} bytes> {:02x?}…)", b.len(), &b[..SHOW]),
             Value::Bin(b) => write!(f, "Bin({b:02x?})"),
+            Value::Raw(b) if b.len() > SHOW => write!(f, "Raw(<{} bytes> {:02x?}…)", b.len(), &b[..SHOW]),
+            Value::Raw(b) => write!(f, "Raw({b:02x?})"),
+            Value::Ext(t, d) if d.len() > SHOW => write!(f, "Ext({t}, <{} bytes> {:02x?}…)", d.len(), &d[..SHOW]),
+            Value::Ext(t, d) => write!(f, "Ext({t}, {d:02x?})"),
             Value::Array(a) => f.debug_tuple("Array").field(a).finish(),
             Value::Map(m) => f.debug_tuple("Map").field(m).finish(),
         }
@@ -168,6 +195,8 @@ impl Value {
             Value::F64(x) => rmpv::Value::F64(*x),
             Value::Str(s) => rmpv::Value::String(s.as_str().into()),
             Value::Bin(b) => rmpv::Value::Binary(b.clone()),
+            Value::Raw(b) => raw_to_rmpv(b),
+            Value::Ext(t, d) => rmpv::Value::Ext(*t, d.clone()),
             Value::Array(a) => rmpv::Value::Array(a.iter().map(Value::to_rmpv).collect()),
             Value::Map(m) => m.to_rmpv(),
         }
@@ -197,7 +226,10 @@ impl Value {
             }
             rmpv::Value::F32(x) => Value::F32(*x),
             rmpv::Value::F64(x) => Value::F64(*x),
-            rmpv::Value::String(s) => Value::Str(s.as_str().ok_or(ModelError::InvalidUtf8)?.to_owned()),
+            rmpv::Value::String(s) => match s.as_str() {
+                Some(text) => Value::Str(text.to_owned()),
+                None => Value::Raw(s.as_bytes().to_vec()),
+            },
             rmpv::Value::Binary(b) => Value::Bin(b.clone()),
             rmpv::Value::Array(a) => Value::Array(
                 a.iter()
@@ -205,7 +237,7 @@ impl Value {
                     .collect::<Result<_, _>>()?,
             ),
             rmpv::Value::Map(entries) => Value::Map(Map::from_rmpv_entries(entries, depth)?),
-            rmpv::Value::Ext(t, _) => return Err(ModelError::Ext(*t)),
+            rmpv::Value::Ext(t, d) => Value::Ext(*t, d.clone()),
         })
     }
 
@@ -223,29 +255,53 @@ impl Value {
                 subtype: bson::spec::BinarySubtype::Generic,
                 bytes: b.clone(),
             }),
+            // BSON strs must be UTF-8: a raw str that is not becomes binary.
+            Value::Raw(b) => match std::str::from_utf8(b) {
+                Ok(text) => bson::Bson::String(text.to_owned()),
+                Err(_) => bson::Bson::Binary(bson::Binary {
+                    subtype: bson::spec::BinarySubtype::Generic,
+                    bytes: b.clone(),
+                }),
+            },
+            // BSON has no extension type: a user-defined binary subtype
+            // holding the type byte, then the data.
+            Value::Ext(t, d) => bson::Bson::Binary(bson::Binary {
+                subtype: bson::spec::BinarySubtype::UserDefined(0x80),
+                bytes: std::iter::once(*t as u8).chain(d.iter().copied()).collect(),
+            }),
             Value::Array(a) => bson::Bson::Array(a.iter().map(Value::to_bson).collect()),
             Value::Map(m) => bson::Bson::Document(m.to_bson()),
         }
     }
 
-    /// Replace every bin (at any depth) by a str of its lowercase hex, for
-    /// profiles that have no bin type (legacy).
-    pub fn without_bin(&self) -> Value {
-        match self {
-            Value::Bin(b) => Value::Str(b.iter().map(|x| format!("{x:02x}")).collect()),
-            Value::Array(a) => Value::Array(a.iter().map(Value::without_bin).collect()),
-            Value::Map(m) => Value::Map(Map(m.0.iter().map(|(k, v)| (k.clone(), v.without_bin())).collect())),
-            v => v.clone(),
-        }
+    /// Whether `pred` holds for this value or any value inside it.
+    pub fn any(&self, pred: &impl Fn(&Value) -> bool) -> bool {
+        pred(self)
+            || match self {
+                Value::Array(a) => a.iter().any(|v| v.any(pred)),
+                Value::Map(m) => m.0.iter().any(|(_, v)| v.any(pred)),
+                _ => false,
+            }
     }
 
-    /// Whether a bin occurs anywhere in this value.
-    pub fn has_bin(&self) -> bool {
+    /// The value as `profile` can write it: under a profile with no bin
+    /// type (legacy), byte strings become raw strs, as legacy encoders write
+    /// them; under a profile whose strs are UTF-8, a raw str becomes a str
+    /// if it is UTF-8 and a bin otherwise. At any depth.
+    pub fn fit_values(&self, profile: Profile) -> Value {
         match self {
-            Value::Bin(_) => true,
-            Value::Array(a) => a.iter().any(Value::has_bin),
-            Value::Map(m) => m.0.iter().any(|(_, v)| v.has_bin()),
-            _ => false,
+            Value::Bin(b) if !profile.has_bin() => Value::Raw(b.clone()),
+            Value::Raw(b) if !profile.raw_str_values() => match String::from_utf8(b.clone()) {
+                Ok(text) => Value::Str(text),
+                Err(_) => Value::Bin(b.clone()),
+            },
+            Value::Array(a) => Value::Array(a.iter().map(|v| v.fit_values(profile)).collect()),
+            Value::Map(m) => Value::Map(Map(m
+                .0
+                .iter()
+                .map(|(k, v)| (k.clone(), v.fit_values(profile)))
+                .collect())),
+            v => v.clone(),
         }
     }
 
@@ -358,6 +414,11 @@ impl Map {
 /// `min_len` is too large to materialise.
 pub fn fit_key(keys: &KeySpec, key: &str) -> Option<String> {
     const MAX_PAD: u64 = 1 << 20;
+    // A key that already fits is kept as it is (and costs no alphabet
+    // listing: documents hold up to 65536 keys).
+    if keys.check(key.as_bytes()).is_ok() {
+        return Some(key.to_string());
+    }
     let first: Vec<u8> = keys.first.symbols().collect();
     let rest: Vec<u8> = keys.rest.symbols().collect();
     if first.is_empty() || (rest.is_empty() && keys.min_len > 1) || keys.min_len > MAX_PAD || keys.max_len == 0 {
@@ -411,24 +472,21 @@ impl Document {
         Document(self.0.fit_keys(keys))
     }
 
-    /// [`Document::fit_keys`], plus bin values replaced by hex strs when
-    /// `profile` has no bin type.
+    /// Whether `pred` holds for any value of the document, at any depth.
+    pub fn any(&self, pred: &impl Fn(&Value) -> bool) -> bool {
+        self.0 .0.iter().any(|(_, v)| v.any(pred))
+    }
+
+    /// [`Document::fit_keys`], plus every value made writable by `profile`
+    /// (see [`Value::fit_values`]).
     pub fn fit(&self, profile: Profile, keys: &KeySpec) -> Document {
         let doc = self.fit_keys(keys);
-        if profile.has_bin() || !doc.has_bin() {
-            return doc;
-        }
         Document(Map(doc
             .0
              .0
             .iter()
-            .map(|(k, v)| (k.clone(), v.without_bin()))
+            .map(|(k, v)| (k.clone(), v.fit_values(profile)))
             .collect()))
-    }
-
-    /// Whether a bin occurs anywhere in the document.
-    pub fn has_bin(&self) -> bool {
-        self.0 .0.iter().any(|(_, v)| v.has_bin())
     }
 }
 
@@ -533,7 +591,7 @@ impl<'a> Arbitrary<'a> for Document {
 fn arbitrary_value(u: &mut Unstructured<'_>, depth: usize) -> arbitrary::Result<Value> {
     // Containers only while depth allows; when input runs out `int_in_range`
     // yields the low end, i.e. nil, so generation always terminates.
-    let kinds = if depth < ARBITRARY_DEPTH { 8 } else { 6 };
+    let kinds = if depth < ARBITRARY_DEPTH { 10 } else { 8 };
     Ok(match u.int_in_range(0..=kinds)? {
         0 => Value::Nil,
         1 => Value::Bool(bool::arbitrary(u)?),
@@ -542,7 +600,9 @@ fn arbitrary_value(u: &mut Unstructured<'_>, depth: usize) -> arbitrary::Result<
         4 => Value::F64(f64::from_bits(u64::arbitrary(u)?)),
         5 => Value::Str(String::arbitrary(u)?),
         6 => Value::Bin(Vec::<u8>::arbitrary(u)?),
-        7 => {
+        7 => Value::Raw(Vec::<u8>::arbitrary(u)?),
+        8 => arbitrary_ext(u)?,
+        9 => {
             let n = u.int_in_range(0..=ARBITRARY_WIDTH)?;
             let mut items = Vec::with_capacity(n);
             for _ in 0..n {
@@ -552,6 +612,20 @@ fn arbitrary_value(u: &mut Unstructured<'_>, depth: usize) -> arbitrary::Result<
         }
         _ => Value::Map(arbitrary_map(u, depth + 1)?),
     })
+}
+
+/// Timestamps (type -1 with 4, 8 or 12 bytes) half the time, otherwise any
+/// type and data.
+fn arbitrary_ext(u: &mut Unstructured<'_>) -> arbitrary::Result<Value> {
+    if u.arbitrary()? {
+        let len = *u.choose(&[4usize, 8, 12])?;
+        let data = (0..len)
+            .map(|_| u8::arbitrary(u))
+            .collect::<arbitrary::Result<Vec<u8>>>()?;
+        Ok(Value::Ext(-1, data))
+    } else {
+        Ok(Value::Ext(i8::arbitrary(u)?, Vec::<u8>::arbitrary(u)?))
+    }
 }
 
 fn arbitrary_map(u: &mut Unstructured<'_>, depth: usize) -> arbitrary::Result<Map> {

@@ -16,6 +16,7 @@
 //! [`KeySpec::cheapest_keys_size`]: crate::msgpack::KeySpec::cheapest_keys_size
 
 use crate::msgpack::marker::{Kind, Width};
+use crate::msgpack::profile::Place;
 use crate::proof::lengths::LengthSet;
 
 use super::parser::{Frame, KeyToken, MapFrame, State, Token, ValueToken};
@@ -87,49 +88,48 @@ impl State {
         Some(keys + entries as u128)
     }
 
-    /// Lengths of the whole top-level map, its marker still to come.
+    /// Lengths of the whole top-level map, its marker still to come: for
+    /// each width, a header with every count the profile writes with it.
     fn fresh_map(&self) -> LengthSet {
         let mut set = LengthSet::empty();
         for width in Width::ALL {
-            // A fresh header: the profile's whole range for this width.
-            if let Some(range) = self.profile.len_range(Kind::Map, width) {
-                let header = width.header_size() as u128;
-                set = set.union(&self.map_body(*range.start(), *range.end()).shift(header));
-            }
+            let counts = self.profile.header_lengths(Place::Root, Kind::Map, width, 0, 0);
+            let header = width.header_size() as u128;
+            set = set.union(&self.container_body(Kind::Map, counts).shift(header));
         }
         set
     }
 
-    /// Lengths of a map's body when its count lies in `lo..=hi`. Every body
-    /// cost grows with the count, so the union is the empty body (count 0)
-    /// plus a ray from the smallest non-zero count.
-    fn map_body(&self, lo: u64, hi: u64) -> LengthSet {
-        let n = lo.max(1);
-        let min = self
-            .keys
-            .cheapest_keys_size(self.profile, n, &[])
-            .map(|k| k + n as u128);
-        self.container_body(lo, hi, min)
-    }
-
-    /// Lengths of an array's body when its count lies in `lo..=hi`: one
-    /// byte per element at least.
-    fn array_body(&self, lo: u64, hi: u64) -> LengthSet {
-        self.container_body(lo, hi, Some(lo.max(1) as u128))
-    }
-
-    /// The empty body if the count may be 0, plus `[min, ∞)` if it may be
-    /// positive and `min` (the cheapest body of the smallest positive
-    /// count) exists.
-    fn container_body(&self, lo: u64, hi: u64, min: Option<u128>) -> LengthSet {
-        let empty = if lo == 0 {
-            LengthSet::single(0)
-        } else {
-            LengthSet::empty()
+    /// Lengths of a map's or array's body when its count is one of
+    /// `counts` (sorted disjoint ranges). Every body cost grows with the
+    /// count, so the union is the empty body (if the count may be 0) plus
+    /// a ray from the cheapest body of the smallest positive count.
+    fn container_body(&self, kind: Kind, counts: impl Iterator<Item = (u64, u64)>) -> LengthSet {
+        let mut zero = false;
+        let mut smallest_positive = None;
+        for (lo, hi) in counts {
+            zero |= lo == 0;
+            if hi >= 1 {
+                smallest_positive = Some(lo.max(1));
+                break;
+            }
+        }
+        let empty = if zero { LengthSet::single(0) } else { LengthSet::empty() };
+        let Some(n) = smallest_positive else {
+            return empty;
+        };
+        let min = match kind {
+            // One byte per element at least (nil).
+            Kind::Array => Some(n as u128),
+            Kind::Map => self
+                .keys
+                .cheapest_keys_size(self.profile, n, &[])
+                .map(|k| k + n as u128),
+            Kind::Str | Kind::Bin | Kind::Ext => None,
         };
         match min {
-            Some(min) if hi >= 1 => empty.union(&LengthSet::at_least(min)),
-            _ => empty,
+            Some(min) => empty.union(&LengthSet::at_least(min)),
+            None => empty,
         }
     }
 
@@ -137,8 +137,12 @@ impl State {
     /// body its header opens.
     fn value_completion(&self, t: &ValueToken) -> LengthSet {
         match *t {
-            ValueToken::RootHeader { width, got, acc } => self.header_completion(Kind::Map, width, got, acc),
-            ValueToken::Header { kind, width, got, acc } => self.header_completion(kind, width, got, acc),
+            ValueToken::RootHeader { width, got, acc } => {
+                self.header_completion(Place::Root, Kind::Map, width, got, acc)
+            }
+            ValueToken::Header { kind, width, got, acc } => {
+                self.header_completion(Place::Nested, kind, width, got, acc)
+            }
             ValueToken::IntPayload { format, got, acc } => {
                 if self.profile.int_payload_possible(format, got, acc) {
                     LengthSet::single((format.payload_bytes() - got) as u128)
@@ -160,19 +164,18 @@ impl State {
     }
 
     /// Bytes to finish a value header's length bytes and the body it opens.
-    fn header_completion(&self, kind: Kind, width: Width, got: u8, acc: u64) -> LengthSet {
+    fn header_completion(&self, place: Place, kind: Kind, width: Width, got: u8, acc: u64) -> LengthSet {
         let rest = (width.length_bytes() - got) as u128;
-        let Some((lo, hi)) = self.profile.header_range(kind, width, got, acc) else {
-            return LengthSet::empty();
-        };
+        let lengths = self.profile.header_lengths(place, kind, width, got, acc);
         match kind {
-            // A body of `n` bytes (plus the type byte for ext).
+            // A body of exactly the announced bytes (plus ext's type byte).
             Kind::Str | Kind::Bin | Kind::Ext => {
-                let type_byte = kind.body_bytes(0).unwrap_or(0) as u128;
-                LengthSet::range(lo as u128, hi as u128).shift(rest + type_byte)
+                let extra = kind.body_bytes(0).unwrap_or(0) as u128;
+                lengths.fold(LengthSet::empty(), |set, (lo, hi)| {
+                    set.union(&LengthSet::range(lo as u128, hi as u128).shift(rest + extra))
+                })
             }
-            Kind::Array => self.array_body(lo, hi).shift(rest),
-            Kind::Map => self.map_body(lo, hi).shift(rest),
+            Kind::Array | Kind::Map => self.container_body(kind, lengths).shift(rest),
         }
     }
 
@@ -197,7 +200,8 @@ impl State {
                 let mut len = lo;
                 loop {
                     let taken = m.taken_of_len(len) as u128;
-                    if self.keys.keys_of_len(len) > taken {
+                    let written = self.profile.allows(Place::Nested, Kind::Str, *width, len);
+                    if written && self.keys.keys_of_len(len) > taken {
                         break min_for(len, rest + len);
                     }
                     if len == hi || self.keys.keys_of_len(len) == 0 {

@@ -139,7 +139,7 @@ impl<R: Recorder> Parser<R> {
         let header = |role: Role, kind, width: crate::msgpack::Width, got: u8, acc| {
             let range = match role {
                 Role::Key => s.key_header_range(width, got, acc),
-                _ => s.profile.header_range(kind, width, got, acc),
+                _ => s.profile.header_range(role.place(), kind, width, got, acc),
             };
             let range = range.map_or("none".to_string(), |(lo, hi)| format!("[{lo}, {hi}]"));
             format!(

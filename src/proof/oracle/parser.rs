@@ -8,6 +8,7 @@
 use ahash::RandomState;
 
 use crate::msgpack::marker::{IntFormat, Kind, Marker, MarkerName, Width};
+use crate::msgpack::profile::Place;
 use crate::msgpack::utf8::Utf8State;
 use crate::msgpack::{KeySpec, Profile};
 
@@ -85,7 +86,7 @@ pub(super) enum KeyToken {
 pub(super) enum ValueToken {
     /// Length bytes of the top-level map's header: `got` read into `acc`.
     RootHeader { width: Width, got: u8, acc: u64 },
-    /// Length bytes of a value's header (str, bin, array, map).
+    /// Length bytes of a value's header (str, bin, array, map, ext).
     Header {
         kind: Kind,
         width: Width,
@@ -98,7 +99,8 @@ pub(super) enum ValueToken {
     Float { left: u8 },
     /// A str value's body: `got` of `total` bytes read, valid UTF-8 so far.
     Text { total: u64, got: u64, utf8: Utf8State },
-    /// A bin value's body: `got` of `total` bytes of anything read.
+    /// A body of any bytes (bin, ext's type and data, a raw str): `got` of
+    /// `total` read.
     Bytes { total: u64, got: u64 },
 }
 
@@ -114,6 +116,14 @@ pub(super) enum Role {
 }
 
 impl Role {
+    /// Where a header in this role stands, for the profile's rules.
+    pub(super) fn place(self) -> Place {
+        match self {
+            Role::Root => Place::Root,
+            Role::Key | Role::Value => Place::Nested,
+        }
+    }
+
     pub(super) fn name(self) -> &'static str {
         match self {
             Role::Root => "top-level map",
@@ -165,7 +175,7 @@ impl State {
     /// The lengths a key header of `width` may still announce: the
     /// profile's range, narrowed to allowed key lengths.
     pub(super) fn key_header_range(&self, width: Width, got: u8, acc: u64) -> Option<(u64, u64)> {
-        let (lo, hi) = self.profile.header_range(Kind::Str, width, got, acc)?;
+        let (lo, hi) = self.profile.header_range(Place::Nested, Kind::Str, width, got, acc)?;
         let (lo, hi) = (lo.max(self.keys.min_len), hi.min(self.keys.max_len));
         (lo <= hi).then_some((lo, hi))
     }
@@ -303,11 +313,9 @@ impl<R: Recorder> Parser<R> {
                 kind,
                 width: Width::Fix,
                 fixed,
-            } if kind != Kind::Ext => self.header_done(kind, Width::Fix, role, fixed as u64, b),
-            Marker::Header { kind, width, .. } if kind != Kind::Ext => self.header_start(kind, width, role, b),
-            Marker::Reserved | Marker::Header { .. } => {
-                self.fail(b, || format!("{} is not in the data model", MarkerName(b)))
-            }
+            } => self.header_done(kind, Width::Fix, role, fixed as u64, b),
+            Marker::Header { kind, width, .. } => self.header_start(kind, width, role, b),
+            Marker::Reserved => self.fail(b, || format!("{} is never written", MarkerName(b))),
         }
     }
 
@@ -316,7 +324,7 @@ impl<R: Recorder> Parser<R> {
     fn header_range(&self, kind: Kind, width: Width, role: Role, got: u8, acc: u64) -> Option<(u64, u64)> {
         match role {
             Role::Key => self.state.key_header_range(width, got, acc),
-            Role::Root | Role::Value => self.state.profile.header_range(kind, width, got, acc),
+            Role::Root | Role::Value => self.state.profile.header_range(role.place(), kind, width, got, acc),
         }
     }
 
@@ -347,7 +355,7 @@ impl<R: Recorder> Parser<R> {
             }
         };
         let profile = self.state.profile;
-        if !profile.allows(kind, width, n) {
+        if !profile.allows(role.place(), kind, width, n) {
             return self.fail(b, || {
                 format!("profile {profile} does not write {} for length {n}", what())
             });
@@ -368,7 +376,7 @@ impl<R: Recorder> Parser<R> {
                         }))
                     }
                     _ if n == 0 => self.value_body_done(0),
-                    (_, Kind::Str) => {
+                    (_, Kind::Str) if !profile.raw_str_values() => {
                         self.state.token = Some(Token::Value(ValueToken::Text {
                             total: n,
                             got: 0,
@@ -403,7 +411,12 @@ impl<R: Recorder> Parser<R> {
                 }
                 Ok(())
             }
-            Kind::Ext => self.fail(b, || format!("{} is not in the data model", what())),
+            Kind::Ext => {
+                // The body is the type byte, then `n` bytes of data.
+                self.note(|| format!("{}: ext of {n} data bytes after its type byte", what()));
+                self.state.token = Some(Token::Value(ValueToken::Bytes { total: n + 1, got: 0 }));
+                Ok(())
+            }
         }
     }
 

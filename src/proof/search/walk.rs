@@ -17,6 +17,7 @@
 //! the UTF-8 automaton.
 
 use crate::msgpack::marker::{IntFormat, Kind, Marker, Width};
+use crate::msgpack::profile::Place;
 use crate::msgpack::utf8::Utf8State;
 use crate::msgpack::{KeySpec, Profile};
 
@@ -37,8 +38,10 @@ enum Item {
     KeyHeader { width: Width, got: u8, acc: u64 },
     /// A key of `len` bytes, `bytes` written so far.
     KeyBody { len: u64, bytes: Vec<u8> },
-    /// Length bytes of a value's (or the root map's) header.
+    /// Length bytes of a value's (or, at [`Place::Root`], the top-level
+    /// map's) header.
     Header {
+        place: Place,
         kind: Kind,
         width: Width,
         got: u8,
@@ -46,7 +49,7 @@ enum Item {
     },
     /// Integer payload bytes.
     IntPayload { format: IntFormat, got: u8, acc: u64 },
-    /// `n` bytes of anything (float payload, bin body).
+    /// `n` bytes of anything (float payload, bin or ext body, raw str).
     Raw(u64),
     /// `n` bytes of a str value body.
     Text { n: u64, utf8: Utf8State },
@@ -162,8 +165,8 @@ impl Walk<'_> {
 
     /// The range of lengths a header may still take (for a key, within the
     /// allowed key lengths).
-    fn header_range(&self, kind: Kind, width: Width, got: u8, acc: u64, key: bool) -> Option<(u64, u64)> {
-        let (mut lo, mut hi) = self.profile.header_range(kind, width, got, acc)?;
+    fn header_range(&self, place: Place, kind: Kind, width: Width, got: u8, acc: u64, key: bool) -> Option<(u64, u64)> {
+        let (mut lo, mut hi) = self.profile.header_range(place, kind, width, got, acc)?;
         if key {
             lo = lo.max(self.keys.min_len);
             hi = hi.min(self.keys.max_len);
@@ -180,8 +183,7 @@ impl Walk<'_> {
                 Item::RootMap => {
                     let mut best: Option<u128> = None;
                     for width in Width::ALL {
-                        if let Some(r) = self.profile.len_range(Kind::Map, width) {
-                            let n = *r.start();
+                        if let Some(&(n, _)) = self.profile.lengths(Place::Root, Kind::Map, width).first() {
                             let body = self.body_min(Kind::Map, n);
                             if let Some(b) = body {
                                 let c = width.header_size() as u128 + b;
@@ -195,12 +197,18 @@ impl Walk<'_> {
                 Item::Elements(n) => *n as u128,
                 Item::Entries { n, keys } => self.entries_min(*n, keys, None)?,
                 Item::KeyHeader { width, got, acc } => {
-                    let (lo, _) = self.header_range(Kind::Str, *width, *got, *acc, true)?;
+                    let (lo, _) = self.header_range(Place::Nested, Kind::Str, *width, *got, *acc, true)?;
                     (width.length_bytes() - got) as u128 + lo as u128 + 1
                 }
                 Item::KeyBody { len, bytes } => (len - bytes.len() as u64) as u128 + 1,
-                Item::Header { kind, width, got, acc } => {
-                    let (lo, _) = self.header_range(*kind, *width, *got, *acc, false)?;
+                Item::Header {
+                    place,
+                    kind,
+                    width,
+                    got,
+                    acc,
+                } => {
+                    let (lo, _) = self.header_range(*place, *kind, *width, *got, *acc, false)?;
                     let body = self.body_min(*kind, lo)?;
                     (width.length_bytes() - got) as u128 + body
                 }
@@ -305,7 +313,8 @@ impl Walk<'_> {
                         fixed,
                     } => {
                         let len = fixed as u64;
-                        if !self.profile.allows(Kind::Str, Width::Fix, len) || !self.keys.allows_len(len) {
+                        if !self.profile.allows(Place::Nested, Kind::Str, Width::Fix, len) || !self.keys.allows_len(len)
+                        {
                             return None;
                         }
                         Item::KeyBody { len, bytes: Vec::new() }
@@ -313,7 +322,7 @@ impl Walk<'_> {
                     Marker::Header {
                         kind: Kind::Str, width, ..
                     } => {
-                        self.header_range(Kind::Str, width, 0, 0, true)?;
+                        self.header_range(Place::Nested, Kind::Str, width, 0, 0, true)?;
                         Item::KeyHeader { width, got: 0, acc: 0 }
                     }
                     _ => return None,
@@ -329,14 +338,15 @@ impl Walk<'_> {
             Item::KeyHeader { width, got, acc } => {
                 let (got, acc) = (got + 1, (acc << 8) | b as u64);
                 if got == width.length_bytes() {
-                    (self.profile.allows(Kind::Str, *width, acc) && self.keys.allows_len(acc)).then(|| {
+                    let written = self.profile.allows(Place::Nested, Kind::Str, *width, acc);
+                    (written && self.keys.allows_len(acc)).then(|| {
                         with(vec![Item::KeyBody {
                             len: acc,
                             bytes: Vec::new(),
                         }])
                     })
                 } else {
-                    self.header_range(Kind::Str, *width, got, acc, true)?;
+                    self.header_range(Place::Nested, Kind::Str, *width, got, acc, true)?;
                     Some(with(vec![Item::KeyHeader {
                         width: *width,
                         got,
@@ -367,15 +377,22 @@ impl Walk<'_> {
                     Some(with(vec![Item::KeyBody { len: *len, bytes: key }]))
                 }
             }
-            Item::Header { kind, width, got, acc } => {
+            Item::Header {
+                place,
+                kind,
+                width,
+                got,
+                acc,
+            } => {
                 let (got, acc) = (got + 1, (acc << 8) | b as u64);
                 if got == width.length_bytes() {
                     self.profile
-                        .allows(*kind, *width, acc)
+                        .allows(*place, *kind, *width, acc)
                         .then(|| self.finish(with(self.body(*kind, acc))))
                 } else {
-                    self.header_range(*kind, *width, got, acc, false)?;
+                    self.header_range(*place, *kind, *width, got, acc, false)?;
                     Some(with(vec![Item::Header {
+                        place: *place,
                         kind: *kind,
                         width: *width,
                         got,
@@ -416,6 +433,7 @@ impl Walk<'_> {
     fn body(&self, kind: Kind, n: u64) -> Vec<Item> {
         match (kind, n) {
             (Kind::Str | Kind::Bin | Kind::Array | Kind::Map, 0) => vec![],
+            (Kind::Str, n) if self.profile.raw_str_values() => vec![Item::Raw(n)],
             (Kind::Str, n) => vec![Item::Text {
                 n,
                 utf8: Utf8State::default(),
@@ -438,13 +456,18 @@ impl Walk<'_> {
     /// Items that follow a top-level map marker, if the profile writes it.
     fn map_marker(&self, b: u8) -> Option<Vec<Item>> {
         match Marker::of(b) {
-            Marker::Header { kind: Kind::Map, .. } => self.value_marker(b),
+            Marker::Header { kind: Kind::Map, .. } => self.marker_items(Place::Root, b),
             _ => None,
         }
     }
 
     /// Items that follow a value marker, if the profile writes it.
     fn value_marker(&self, b: u8) -> Option<Vec<Item>> {
+        self.marker_items(Place::Nested, b)
+    }
+
+    /// Items that follow marker `b` at `place`, if the profile writes it.
+    fn marker_items(&self, place: Place, b: u8) -> Option<Vec<Item>> {
         match Marker::of(b) {
             Marker::Nil | Marker::True | Marker::False => Some(vec![]),
             Marker::FixInt(format, v) => self.profile.allows_int(format, v as i128).then(Vec::new),
@@ -456,11 +479,14 @@ impl Walk<'_> {
                 fixed,
             } => self
                 .profile
-                .allows(kind, Width::Fix, fixed as u64)
+                .allows(place, kind, Width::Fix, fixed as u64)
                 .then(|| self.body(kind, fixed as u64)),
             Marker::Header { kind, width, .. } => {
-                self.profile.len_range(kind, width)?;
+                if !self.profile.writes(place, kind, width) {
+                    return None;
+                }
                 Some(vec![Item::Header {
+                    place,
                     kind,
                     width,
                     got: 0,
