@@ -6,12 +6,15 @@
 //! - [`write`]: laying out headers of a chosen width; padding values.
 //! - [`profile`]: which headers and integer encodings an encoder writes.
 //! - [`keys`]: which keys a map may have, and counting them.
+//! - [`lang`]: key languages given as regular expressions, compiled to
+//!   automata, with exact counting over them.
 //! - [`utf8`]: incremental UTF-8 validation of str bodies.
 //!
 //! Nothing here knows about lengths of whole documents, the detector or
 //! the proofs; those live in [`crate::proof`] and [`crate::detect`].
 
 pub mod keys;
+pub mod lang;
 pub mod marker;
 pub mod profile;
 pub(crate) mod utf8;
