@@ -81,10 +81,10 @@ pub const MAX_CELLS: u64 = 1 << 24;
 /// [`MAX_STATES`] states with all 256 byte classes takes 10 MiB.
 const DFA_BYTES_LIMIT: usize = 64 << 20;
 
-/// Key lengths up to which `cheapest_keys_size` walks one length at a
-/// time before switching to prefix sums and binary search: short walks are
-/// faster than the closed forms.
-const LINEAR_WALK: u64 = 64;
+/// Ranges of fewer key lengths than this are walked one length at a time by
+/// `cheapest_keys_size`; longer ones are summed in closed form. A fixstr
+/// range (32 lengths) is walked: short walks beat the closed forms.
+const LINEAR_WALK: u64 = 32;
 
 /// The dead state of every table: no key continues from it.
 const DEAD: u32 = 0;
@@ -468,8 +468,13 @@ impl KeyLang {
     /// holds at least 2^32 − 1 keys, which settles the answer whenever `n`
     /// plus the keys taken at that length is at most 2^32 − 1 (always so
     /// for keys of one map). Otherwise the answer is refused with
-    /// [`CountError::TooManyKeys`]. Work is independent of `n`: lengths
-    /// with few keys are summed in closed form per period.
+    /// [`CountError::TooManyKeys`].
+    ///
+    /// Work does not grow with `n`: a header range of 32 or more lengths is
+    /// summed in closed form (an arithmetic series per residue of the
+    /// period), and the length where the `n`-th key falls is found by
+    /// dividing by the keys per period, then moved past the taken keys
+    /// (once per distinct taken length at most).
     pub fn cheapest_keys_size(
         &self,
         headers: &StrHeaders,
@@ -544,7 +549,8 @@ impl KeyLang {
     /// Keys in order of length, then bytewise, starting at the `index`-th
     /// key of length `len`; past the last key of a length, the next length
     /// that has keys continues. Each key costs O(its length) amortized
-    /// (times the automaton's out-degree), whatever `index` is.
+    /// (times the automaton's out-degree), whatever `index` is; the cursor
+    /// holds the current key and 4 bytes per key byte.
     pub fn keys_from(&self, len: u64, index: u64) -> Result<KeyCursor, CountError> {
         let mut cursor = KeyCursor {
             lang: self.clone(),
@@ -741,22 +747,28 @@ impl Run<'_> {
             *left -= free;
             return false;
         }
-        // The first length at which the free keys from `a` reach `left`.
-        let (mut lo, mut hi) = (a, end);
-        while lo < hi {
-            let mid = lo + (hi - lo) / 2;
-            if self.free(a, mid).0 >= *left {
-                hi = mid;
-            } else {
-                lo = mid + 1;
+        // The first length `x` at which the free keys from `a` reach
+        // `left`: the length of the key that would be the `N(a) + left +
+        // gone`-th overall, where `gone` counts the taken keys in `a..=x`.
+        // Taken keys only push `x` later, so iterating from `gone = 0`
+        // rises to the smallest fixed point, which is the answer; it moves
+        // at most once per distinct taken length.
+        let base = self.counts.prefix(a).0;
+        let mut gone = 0u128;
+        let x = loop {
+            let x = self.counts.kth_len(base + *left + gone).map_or(end, |x| x.min(end));
+            let now = self.gone(a, x).0;
+            if now == gone {
+                break x;
             }
-        }
-        if lo > a {
-            let (free, lens) = self.free(a, lo - 1);
+            gone = now;
+        };
+        if x > a {
+            let (free, lens) = self.free(a, x - 1);
             *total += h * free + lens;
             *left -= free;
         }
-        *total += *left * (h + lo as u128);
+        *total += *left * (h + x as u128);
         *left = 0;
         true
     }
@@ -765,15 +777,22 @@ impl Run<'_> {
     fn free(&self, a: u64, b: u64) -> (u128, u128) {
         let (n1, l1) = self.counts.prefix(a);
         let (n2, l2) = self.counts.prefix(b + 1);
-        let (mut n, mut l) = (n2 - n1, l2 - l1);
+        let (gone, gone_lens) = self.gone(a, b);
+        (n2 - n1 - gone, l2 - l1 - gone_lens)
+    }
+
+    /// Taken keys of lengths `a..=b` (each length's entries summed, and at
+    /// most as many as the length has), and the sum of their lengths.
+    fn gone(&self, a: u64, b: u64) -> (u128, u128) {
+        let (mut n, mut l) = (0u128, 0u128);
         for (i, &(len, _)) in self.taken.iter().enumerate() {
             // Each distinct length once, with all its entries summed.
             if len < a || len > b || self.taken[..i].iter().any(|(l2, _)| *l2 == len) {
                 continue;
             }
             let gone = taken_at(self.taken, len).min(self.counts.start_count(len)) as u128;
-            n -= gone;
-            l -= gone * len as u128;
+            n += gone;
+            l += gone * len as u128;
         }
         (n, l)
     }
@@ -1562,6 +1581,38 @@ impl Counts {
         let lens = self.pl[mu] + q * cyc_l + p * cyc_n * (q * q.saturating_sub(1) / 2) + part_l + q * p * part_n;
         (count, lens)
     }
+
+    /// The length of the `k`-th key from the start (from 1) in length
+    /// order: the smallest `x` with `prefix(x + 1).0 >= k`. Found in the
+    /// stored prefix sums, or past them by whole periods and a search
+    /// within one; `None` if there are fewer than `k` keys.
+    fn kth_len(&self, k: u128) -> Option<u64> {
+        if k == 0 {
+            return Some(0);
+        }
+        if k <= self.pc[self.rows] {
+            // pc[0] = 0 < k, so the first prefix sum reaching k is at 1 or later.
+            let idx = self.pc.partition_point(|v| *v < k);
+            return Some(idx as u64 - 1);
+        }
+        let (mu, rows) = (self.mu, self.rows);
+        let base = self.pc[mu];
+        let cyc_n = self.pc[rows] - base;
+        if self.period == 0 || cyc_n == 0 {
+            return None;
+        }
+        // k - base keys past the pre-period: q whole periods, then the
+        // rem-th key of the next one.
+        let k = k - base;
+        // u128 division is slow; the operands nearly always fit in u64.
+        let q = match (u64::try_from(k - 1), u64::try_from(cyc_n)) {
+            (Ok(a), Ok(b)) => (a / b) as u128,
+            _ => (k - 1) / cyc_n,
+        };
+        let rem = k - q * cyc_n;
+        let j = self.pc[mu + 1..=rows].partition_point(|v| *v - base < rem);
+        u64::try_from(mu as u128 + q * self.period as u128 + j as u128).ok()
+    }
 }
 
 /// A fast hash of a count vector (equality is always confirmed).
@@ -2081,7 +2132,7 @@ mod tests {
     /// at every residue of the period.
     #[test]
     fn prefix_sums_match_naive_sums() {
-        let mut checked = 0;
+        let (mut checked, mut kth) = (0, 0);
         for pattern in [
             "(ab)+",
             "(abc)+|x{4}",
@@ -2097,12 +2148,21 @@ mod tests {
             for x in 0..=5_000u64 {
                 assert_eq!(counts.prefix(x), (n, l), "{pattern} {x}");
                 let c = lang.keys_of_len(x) as u128;
+                if c > 0 {
+                    // The first and last key of this length.
+                    assert_eq!(counts.kth_len(n + 1), Some(x), "{pattern} key {}", n + 1);
+                    assert_eq!(counts.kth_len(n + c), Some(x), "{pattern} key {}", n + c);
+                    kth += 2;
+                }
                 n += c;
                 l += c * x as u128;
                 checked += 1;
             }
         }
         assert_eq!(checked, 6 * 5_001);
+        assert!(kth > 10_000, "{kth}");
+        assert_eq!(KeyLang::new("a{0}", U32).unwrap().inner.counts.kth_len(2), None);
+        assert_eq!(KeyLang::new("a{0}", U32).unwrap().inner.counts.kth_len(1), Some(0));
         // Far out, against the arithmetic series: `(abc)+|(abc)*ab` has keys
         // at lengths 3k + 2 and 3k + 3, and 2^32 = 3b + 1, so the lengths
         // below 2^32 hold the keys of k < b.
