@@ -79,7 +79,7 @@ fn bench_oracle(cr: &mut Criterion) {
     // `01 00 00 01` dies on its first byte, like most sweep prefixes;
     // `82 a1 30 00` (the canonical bound) is a live two-entry map.
     for (name, len) in [("dead", 0x0100_0001u64), ("live", 3_187_074)] {
-        let mut parser = Parser::new(c.profile, keys);
+        let mut parser = Parser::new(c.profile, keys.clone());
         g.bench_function(name, |b| b.iter(|| brute::collides_with(&mut parser, black_box(len))));
     }
     g.finish();
@@ -90,8 +90,8 @@ fn bench_witness(cr: &mut Criterion) {
     g.sample_size(10);
     for c in configs() {
         let keys = c.keys();
-        let bound =
-            brute::first_colliding(c.profile, &keys, FIRST..1 << 31).expect("every reported configuration has a bound");
+        let bound = brute::first_colliding(c.profile, &keys, FIRST..1 << 31, None)
+            .expect("every reported configuration has a bound");
         g.bench_function(BenchmarkId::new(c.to_string(), bound), |b| {
             b.iter(|| {
                 let blob = witness::build_colliding(c.profile, &keys, bound).expect("witness");

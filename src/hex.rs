@@ -21,13 +21,18 @@ pub enum HexError {
     OddDigits(String),
 }
 
-/// Parse hex bytes, allowing spaces, underscores and `0x`.
+/// Parse hex bytes. Whitespace, commas and underscores separate groups,
+/// and each group may start with `0x` or `0X`: `82a13000`, `82 a1 30 00`,
+/// `0x82 0xa1 0x30 0x00` and `0X82A13000` are the same four bytes.
 pub fn parse_hex(s: &str) -> Result<Vec<u8>, HexError> {
     let cleaned: String = s
-        .trim()
-        .trim_start_matches("0x")
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '_')
+        .split(|c: char| c.is_whitespace() || c == ',' || c == '_')
+        .map(|group| {
+            group
+                .strip_prefix("0x")
+                .or_else(|| group.strip_prefix("0X"))
+                .unwrap_or(group)
+        })
         .collect();
     // Check every character before pairing them: slicing a string with a
     // multi-byte character by byte offsets would panic.
@@ -59,6 +64,10 @@ mod tests {
         assert_eq!(hex(&[0x82, 0xa1, 0x30, 0x00]), "82a13000");
         assert_eq!(parse_hex("82a13000").unwrap(), [0x82, 0xa1, 0x30, 0x00]);
         assert_eq!(parse_hex(" 0x82 A1_30 00 ").unwrap(), [0x82, 0xa1, 0x30, 0x00]);
+        assert_eq!(parse_hex("0x82 0xa1 0x30 0x00").unwrap(), [0x82, 0xa1, 0x30, 0x00]);
+        assert_eq!(parse_hex("0X82a13000").unwrap(), [0x82, 0xa1, 0x30, 0x00]);
+        assert_eq!(parse_hex("0x82,0xa1").unwrap(), [0x82, 0xa1]);
+        assert!(parse_hex("0x0x82").is_err());
         assert_eq!(parse_hex("").unwrap(), Vec::<u8>::new());
         assert_eq!(parse_hex("823"), Err(HexError::OddDigits("823".into())));
         assert!(matches!(parse_hex("zz"), Err(HexError::NotHex { bad: 'z', .. })));

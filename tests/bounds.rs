@@ -19,7 +19,7 @@ use prefixproof::proof::witness;
 fn prove(c: &Config) -> Result<String, String> {
     let keys = c.keys();
     let bound = reported_bound(c);
-    let first = brute::first_colliding(c.profile, &keys, FIRST..bound + 1);
+    let first = brute::first_colliding(c.profile, &keys, FIRST..bound + 1, None);
     if first != Some(bound) {
         return Err(format!(
             "{c}: oracle's first colliding length is {first:?}, expected {bound}"

@@ -210,7 +210,11 @@ fn conform_names_every_profile_and_what_breaks_the_others() {
         .unwrap();
     let o = child.wait_with_output().unwrap();
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stdout(&o).contains("stdin: 9 bytes; conforms to: any-width\n"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("stdin: 9 bytes; conforms to: any-width\n"),
+        "{}",
+        stdout(&o)
+    );
 
     let missing = temp_path("missing-conform.bin");
     let o = prefixproof(&["conform", missing.to_str().unwrap()]);
@@ -229,4 +233,171 @@ fn help_lists_every_profile_with_who_writes_it() {
             .any(|l| l.trim_start().starts_with(&format!("- {}:", p.name())) && l.ends_with(p.about()));
         assert!(listed, "{p} missing from:\n{out}");
     }
+}
+
+/// Every reason names the rule that excludes the byte: a str16 key header
+/// under keys of at most 31 bytes is excluded by the key length, not by
+/// the profile (which does write str16 for 256 to 65535 bytes).
+#[test]
+fn explain_names_the_rule_that_excludes_a_byte() {
+    let o = prefixproof(&["explain", "81da0100"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("canonical writes str16 (0xda) only for strs of 256 to 65535 bytes, but a key (`[A-Za-z0-9_]+`) has at most 31 bytes"),
+        "{out}"
+    );
+    assert!(!out.contains("never writes"), "{out}");
+    // Under legacy, str8 is never written at all: that is the rule.
+    let o = prefixproof(&["explain", "81d9", "--profile", "legacy"]);
+    assert!(
+        stdout(&o).contains("legacy never writes str8 (0xd9) for a key"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+/// Plain words, not the parser's internals.
+#[test]
+fn explain_speaks_plainly() {
+    let o = prefixproof(&["explain", "df000000", "--profile", "map32-header"]);
+    let out = stdout(&o);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for internal in ["W32", "Map ", "length bytes read", "entries to finish", "1 entries"] {
+        assert!(!out.contains(internal), "{internal:?} in:\n{out}");
+    }
+    assert!(
+        out.contains("the top-level map with 0 to 4294967295 entries here"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "the map32 (0xdf) header of the top-level map has 3 of its 4 length bytes: 0 to 255 entries possible"
+        ),
+        "{out}"
+    );
+    let o = prefixproof(&["explain", "82a13000"]);
+    assert!(
+        stdout(&o).contains("the top-level map needs 1 more entry (its keys so far: \"0\")"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+/// Hex with `0x` per byte or in capitals, a file, and standard input all
+/// give the same prefix; large blobs go through a file.
+#[test]
+fn explain_takes_hex_in_any_spelling_a_file_or_stdin() {
+    let plain = stdout(&prefixproof(&["explain", "82a13000"]));
+    for spelling in [
+        "0x82 0xa1 0x30 0x00",
+        "0X82a13000",
+        "82 a1 30 00",
+        "0x82,0xa1,0x30,0x00",
+    ] {
+        let o = prefixproof(&["explain", spelling]);
+        assert!(o.status.success(), "{spelling}: {}", stderr(&o));
+        assert_eq!(stdout(&o), plain, "{spelling}");
+    }
+    // A 100 KiB blob: too long for a command line, fine as a file.
+    let mut blob = vec![0x81, 0xa1, b'a', 0xc6, 0x00, 0x01, 0x86, 0xa0];
+    blob.resize(8 + 100_000, 0xee);
+    let path = temp_path("big-prefix.bin");
+    std::fs::write(&path, &blob).unwrap();
+    let o = prefixproof(&["explain", "--file", path.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("(100008 bytes)"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("lengths of conforming documents with this prefix: {100008}"),
+        "{}",
+        stdout(&o)
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_prefixproof"))
+        .args(["explain", "--file", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write as _;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(&[0x82, 0xa1, 0x30, 0x00])
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(stdout(&o), plain);
+    std::fs::remove_file(&path).unwrap();
+    let o = prefixproof(&["explain"]);
+    assert_clean_error(&o, "--file");
+}
+
+#[test]
+fn out_of_range_kmax_is_rejected() {
+    let o = prefixproof(&["explain", "80", "--kmax", "4294967296"]);
+    assert_clean_error(&o, "above the format's longest str, 4294967295");
+    let o = prefixproof(&["explain", "80", "--kmax", "4294967295"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+/// A length that cannot collide gets the reason, not an empty set.
+#[test]
+fn witness_says_why_a_length_cannot_collide() {
+    let path = temp_path("never-long.bin");
+    let o = prefixproof(&[
+        "witness",
+        "--kmax",
+        "255",
+        "--length",
+        "121473",
+        "--out",
+        path.to_str().unwrap(),
+    ]);
+    assert_clean_error(&o, "a key (`[A-Za-z0-9_]+`) has at most 255 bytes");
+}
+
+#[test]
+fn help_works_as_a_subcommand_and_says_how_long_things_take() {
+    let o = prefixproof(&["help", "--help"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = prefixproof(&["help", "bound"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("--keys <REGEX>"), "{}", stdout(&o));
+    let o = prefixproof(&["help", "nosuch"]);
+    assert_clean_error(&o, "no subcommand \"nosuch\"");
+    let o = prefixproof(&["report", "--help"]);
+    assert!(
+        stdout(&o).contains("seconds") && stdout(&o).contains("progress"),
+        "{}",
+        stdout(&o)
+    );
+    let o = prefixproof(&["bound", "--help"]);
+    assert!(stdout(&o).contains("minute"), "{}", stdout(&o));
+}
+
+/// Your own keys, from the command line: a vocabulary with a first key of
+/// its own.
+#[test]
+fn bound_with_your_own_keys() {
+    let o = prefixproof(&[
+        "bound",
+        "--profile",
+        "map32-header",
+        "--keys",
+        "name|email",
+        "--first-key",
+        "_id",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("keys: first key `_id`, other keys `name|email`"), "{out}");
+    // map32-header collides at `df 00 00 00` whatever the keys.
+    assert!(out.contains("bound: 223 (prefix df000000)"), "{out}");
+    let o = prefixproof(&["bound", "--keys", "a*b*"]);
+    assert_clean_error(&o, "do not settle within 65536 lengths");
+    let o = prefixproof(&["bound", "--keys", "[a-z"]);
+    assert_clean_error(&o, "the key pattern is invalid");
+    let o = prefixproof(&["bound", "--keys", "a", "--first-char", "ident"]);
+    assert_clean_error(&o, "cannot be used with");
 }

@@ -36,7 +36,7 @@ const ALL_PREFIXES_UP_TO: usize = 16 * 1024;
 /// Check 2: one parser fed byte by byte, asked after every byte.
 fn oracle_admits_every_prefix(profile: Profile, keys: &KeySpec, blob: &[u8]) -> Result<usize, String> {
     let len = blob.len() as u128;
-    let mut p = Parser::new(profile, *keys);
+    let mut p = Parser::new(profile, keys.clone());
     let mut asked = 0;
     for n in 0..=blob.len() {
         if n > 0 && !p.feed(&blob[n - 1..n]) {

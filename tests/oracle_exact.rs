@@ -9,20 +9,16 @@
 
 use std::collections::HashSet;
 
+use prefixproof::msgpack::KeySpec;
 use prefixproof::msgpack::Profile;
-use prefixproof::msgpack::{Alphabet, KeySpec};
 use prefixproof::proof::conformance;
 use prefixproof::proof::oracle;
 use prefixproof::proof::witness;
 
-/// A key spec small enough that short documents use every rule.
+/// A key spec small enough that short documents use every rule: keys `a`,
+/// `b`, and those two followed by `0` or `1`.
 fn tiny_keys() -> KeySpec {
-    KeySpec {
-        first: Alphabet::from_ranges(&[(b'a', b'b')]),
-        rest: Alphabet::from_ranges(&[(b'0', b'1')]),
-        min_len: 1,
-        max_len: 2,
-    }
+    KeySpec::from_patterns("[ab][01]?", None, 2).expect("a valid pattern")
 }
 
 #[test]
@@ -43,7 +39,7 @@ fn exact_on_every_blob_up_to_three_bytes() {
         }
         // Soundness.
         for (prefix, len) in &conforming {
-            let set = oracle::lengths(profile, keys, prefix);
+            let set = oracle::lengths(profile, &keys, prefix);
             assert!(
                 set.contains(*len as u128),
                 "{profile}: {prefix:02x?} has a {len}-byte document, oracle says {set}"
@@ -52,7 +48,7 @@ fn exact_on_every_blob_up_to_three_bytes() {
         // Completeness up to 3 bytes, for every prefix up to 2 bytes.
         let prefixes = (0..=2usize).flat_map(|k| (0..1u32 << (8 * k)).map(move |n| n.to_be_bytes()[4 - k..].to_vec()));
         for p in prefixes {
-            let set = oracle::lengths(profile, keys, &p);
+            let set = oracle::lengths(profile, &keys, &p);
             for len in p.len()..=3 {
                 if set.contains(len as u128) {
                     assert!(
@@ -93,7 +89,7 @@ fn admitted_lengths_have_documents() {
             cuts.dedup();
             for k in cuts {
                 let prefix = &doc[..k];
-                let set = oracle::lengths(profile, keys, prefix);
+                let set = oracle::lengths(profile, &keys, prefix);
                 let Some(min) = set.min() else { continue };
                 let own = doc.len() as u128;
                 let mut lens = vec![min, min + 1, min + 2, min + 31, min + 300, 70_000, own];

@@ -122,7 +122,7 @@ fn checked_bound(c: &Config) -> u64 {
     let b = common::reported_bound(c);
     let from = b.saturating_sub(4096).max(4);
     assert_eq!(
-        brute::first_colliding(c.profile, &c.keys(), from..b + 1),
+        brute::first_colliding(c.profile, &c.keys(), from..b + 1, None),
         Some(b),
         "{c}: bound"
     );
@@ -178,7 +178,7 @@ fn assert_sound(profile: Profile, keys: &KeySpec, bytes: &[u8], extra: &[usize])
         .chain(extra.iter().map(|k| k % (bytes.len() + 1)))
         .chain(whole);
     for k in cuts {
-        let set = oracle::lengths(profile, *keys, &bytes[..k]);
+        let set = oracle::lengths(profile, keys, &bytes[..k]);
         prop_assert!(
             set.contains(len),
             "oracle unsound: {profile}, keys {keys:?}: prefix {} ({k} bytes) of a {len}-byte conforming blob gives {set}",
@@ -213,7 +213,7 @@ fn oracle_is_sound_on_generated_documents() {
     let strategy = config().prop_flat_map(|c| {
         let keys = c.keys();
         (
-            Just(keys),
+            Just(keys.clone()),
             generate::document(Profile::AnyWidth, &keys),
             any::<u64>(),
             proptest::collection::vec(any::<usize>(), 0..4),
@@ -420,7 +420,11 @@ fn encoders_conform_and_canonical_is_rmp_serde() {
     let refused = AtomicUsize::new(0);
     let strategy = config().prop_flat_map(|c| {
         let keys = c.keys();
-        (Just(keys), generate::document(Profile::AnyWidth, &keys), any::<u64>())
+        (
+            Just(keys.clone()),
+            generate::document(Profile::AnyWidth, &keys),
+            any::<u64>(),
+        )
     });
     let default_cases = 256;
     run(
@@ -557,6 +561,70 @@ fn apply(bytes: &mut Vec<u8>, m: &Mutation) {
     }
 }
 
+/// A small random key language: a vocabulary of short words over a few
+/// letters (one a two-byte UTF-8 letter), a class with length bounds, or a
+/// periodic pattern; sometimes with a first key of its own.
+fn small_key_spec() -> impl Strategy<Value = KeySpec> {
+    let word = proptest::collection::vec(select(vec!["a", "b", "é", "0"]), 1..4).prop_map(|w| w.concat());
+    let vocabulary = proptest::collection::vec(word, 1..5).prop_map(|ws| {
+        let mut ws = ws;
+        ws.sort();
+        ws.dedup();
+        ws.join("|")
+    });
+    let class = (select(vec!["[ab]", "[a-c]", "[aé]", "[0-9a]"]), 0u32..3, 1u32..5)
+        .prop_map(|(c, lo, extra)| format!("{c}{{{},{}}}", lo.max(1), lo.max(1) + extra));
+    let periodic = select(vec!["(ab)+", "(ab|c)+", "a(bb)*", "(é|ab)+"]).prop_map(str::to_string);
+    let pattern = prop_oneof![vocabulary, class, periodic];
+    (
+        pattern.clone(),
+        proptest::option::weighted(0.3, pattern),
+        select(vec![4u64, 40, u32::MAX as u64]),
+    )
+        .prop_filter_map("not a usable key language", |(keys, first, max_len)| {
+            let spec = KeySpec::from_patterns(&keys, first.as_deref(), max_len).ok()?;
+            // A document needs at least its first key.
+            spec.first_keys().min_len().map(|_| spec)
+        })
+}
+
+/// The oracle is sound under random small key languages (vocabularies,
+/// periodic lengths, UTF-8 letters, a first key of its own): documents
+/// built from each language, under a random profile, conform, and every
+/// prefix's set admits their length.
+fn oracle_is_sound_under_small_key_languages() {
+    let checked = AtomicUsize::new(0);
+    let strategy = (small_key_spec(), select(Profile::ALL.to_vec()))
+        .prop_flat_map(|(keys, profile)| (Just(keys.clone()), Just(profile), generate::encoded(profile, &keys)));
+    let default_cases = 256;
+    run(
+        "small key languages",
+        "proptest-regressions/small-key-languages.txt",
+        default_cases,
+        strategy,
+        |(keys, profile, e)| {
+            prop_assert!(
+                e.doc.conforms(&keys),
+                "generator broke the key language {}: {:?}",
+                keys.describe(),
+                e.doc
+            );
+            if let Err(v) = conformance::check(profile, &keys, &e.bytes) {
+                return Err(TestCaseError::fail(format!("{profile} {}: {v}", keys.describe())));
+            }
+            assert_sound(profile, &keys, &e.bytes, &[])?;
+            checked.fetch_add(1, Ordering::Relaxed);
+            Ok(())
+        },
+        String::new,
+    );
+    let checked = checked.load(Ordering::Relaxed);
+    assert!(
+        checked >= cases(default_cases) as usize,
+        "only {checked} documents checked"
+    );
+}
+
 /// Hostile bytes: mutated valid blobs never make `decode`, the oracle or
 /// the conformance checker panic; and any mutant the checker accepts is a
 /// conforming document the oracle must admit (soundness on blobs no
@@ -584,11 +652,11 @@ fn hostile_bytes_never_panic() {
             let _ = decode(&bytes);
             let _ = decode_msgpack(&bytes);
             if bytes.len() <= 4096 {
-                let _ = oracle::answer(c.profile, keys, &bytes);
+                let _ = oracle::answer(c.profile, &keys, &bytes);
             }
-            let _ = oracle::lengths(c.profile, keys, &bytes);
+            let _ = oracle::lengths(c.profile, &keys, &bytes);
             for k in 0..=bytes.len().min(16) {
-                let _ = oracle::lengths(c.profile, keys, &bytes[..k]);
+                let _ = oracle::lengths(c.profile, &keys, &bytes[..k]);
             }
             if conformance::check(c.profile, &keys, &bytes).is_ok() {
                 accepted.fetch_add(1, Ordering::Relaxed);
@@ -632,7 +700,11 @@ fn encoders_reproduce_witnesses() {
 /// green run. An optional argument runs only the properties whose name
 /// contains it.
 fn main() {
-    let properties: [(&str, fn()); 8] = [
+    let properties: [(&str, fn()); 9] = [
+        (
+            "oracle_is_sound_under_small_key_languages",
+            oracle_is_sound_under_small_key_languages,
+        ),
         (
             "oracle_is_sound_on_generated_documents",
             oracle_is_sound_on_generated_documents,

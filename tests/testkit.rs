@@ -74,9 +74,16 @@ mod model {
         let fitted = d.fit_keys(&spec);
         assert!(fitted.conforms(&spec), "{fitted:?}");
         assert_eq!(fitted.0.len(), 3);
-        // Two keys that repair to the same key: one is dropped.
-        let clash = Document(Map(vec![("x".repeat(31), Value::Nil), ("x".repeat(32), Value::Nil)]));
-        assert_eq!(clash.fit_keys(&spec).0.len(), 1);
+        // A key that repairs to one already there is dropped.
+        let repaired = fit_key(spec.keys(), "-").unwrap();
+        assert!(spec.check(repaired.as_bytes()).is_ok());
+        let clash = Document(Map(vec![(repaired.clone(), Value::Nil), ("-".into(), Value::Nil)]));
+        assert_eq!(clash.fit_keys(&spec), Document(Map(vec![(repaired, Value::Nil)])));
+        // The top-level map's first key is fitted to its own language.
+        let with_first = KeySpec::from_patterns("[a-z]+", Some("_id"), 31).unwrap();
+        let fitted = Document(Map(vec![("x".into(), Value::Nil), ("y".into(), Value::Nil)])).fit_keys(&with_first);
+        assert_eq!(fitted.0 .0[0].0, "_id");
+        assert!(fitted.conforms(&with_first) && !d.conforms(&with_first));
         // Legacy has no bin: its encoders write byte strings as raw strs.
         let legacy = sample().fit(Profile::Legacy, &spec);
         assert!(!legacy.any(&|v| matches!(v, Value::Bin(_))));

@@ -1,17 +1,18 @@
 //! The command-line interface: argument parsing (clap) and one function per
 //! subcommand. Errors are reported as one clear line and a non-zero exit.
 
-use std::path::PathBuf;
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 
 use crate::detect::classify;
 use crate::hex::{hex, parse_hex};
-use crate::msgpack::{FirstChar, Kmax, Profile};
+use crate::msgpack::{FirstChar, KeySpec, Kmax, Profile};
 use crate::proof::conformance::conform_all;
 use crate::proof::oracle;
 use crate::proof::{search, witness};
@@ -25,7 +26,8 @@ use super::report::{self, Splice, Sweep};
 #[command(
     name = "prefixproof",
     version,
-    about = "Proves exactly when the BSON-vs-MessagePack length-prefix detector is safe"
+    about = "Proves exactly when the BSON-vs-MessagePack length-prefix detector is safe",
+    disable_help_subcommand = true
 )]
 struct Cli {
     #[command(subcommand)]
@@ -34,55 +36,68 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Compute, prove and write the reports (CSVs and plot) for all 40 configurations.
+    /// Prove and write the reports for the 40 configurations of the post's
+    /// question (the CSVs, the plot and the README's tables). Takes tens of
+    /// seconds on two cores; shows progress on a terminal.
     Report {
-        /// Directory for bounds.csv, smallest_colliding_prefixes.csv and colliding_lengths.svg.
+        /// Directory for bounds.csv, smallest_colliding_prefixes.csv,
+        /// encoders.csv, your_keys.csv and colliding_lengths.svg.
         #[arg(long, default_value = "reports")]
         out_dir: PathBuf,
         /// Hide progress bars.
         #[arg(long)]
         quiet: bool,
-        /// README whose generated results table to refresh (skipped if the
-        /// file or its markers are missing).
+        /// README whose generated tables to refresh (skipped, with a note,
+        /// if the file or its markers are missing).
         #[arg(long, default_value = "README.md")]
         readme: PathBuf,
         /// Folder of documents written by real encoders, for
         /// reports/encoders.csv and the README's table of which encoder
-        /// writes which profile (skipped if missing).
+        /// writes which profile (skipped, with a note, if missing).
         #[arg(long, default_value = "tests/fixtures/encoders")]
         fixtures: PathBuf,
         /// Sweep the oracle over all of [4, 2^31) for every configuration and
         /// require the walk's list of colliding lengths to match exactly
-        /// (about 30 CPU-seconds per configuration), instead of only up to
-        /// each bound.
+        /// (several minutes), instead of only up to each bound.
         #[arg(long)]
         cross_check: bool,
     },
-    /// Prove the bound for one configuration.
+    /// Prove the bound for one profile and key rule: every shorter length
+    /// is impossible, and a blob of exactly the bound is built and checked.
+    /// Seconds for most; a bound near 2^31 takes about a minute.
     Bound {
         #[command(flatten)]
-        config: ConfigArgs,
-        /// Also run the full brute-force sweep and compare it with the walk.
+        setup: SetupArgs,
+        /// Also run the full brute-force sweep over [4, 2^31) and compare
+        /// it with the walk (a few minutes).
         #[arg(long)]
         cross_check: bool,
     },
-    /// Build and verify a colliding blob of an exact length.
+    /// Build and verify a blob of an exact length that the detector misreads.
     Witness {
         #[command(flatten)]
-        config: ConfigArgs,
-        /// Length of the blob; must be a colliding length.
+        setup: SetupArgs,
+        /// Length of the blob; must be a length at which a misread blob
+        /// exists (`bound` lists the smallest).
         #[arg(long)]
         length: u64,
         /// Where to write the blob.
         #[arg(long)]
         out: PathBuf,
     },
-    /// Show the oracle's length set and the structure a prefix forces.
+    /// Show what each byte of a prefix means, what the rest of a document
+    /// must contain, and the exact set of document lengths.
     Explain {
-        /// The prefix as hex, e.g. 82a13000 (spaces and 0x allowed).
-        hex_prefix: String,
+        /// The prefix as hex, e.g. 82a13000, "82 a1 30 00" or
+        /// "0x82 0xa1 0x30 0x00" (spaces, commas, underscores and 0x are
+        /// allowed). Or use --file.
+        #[arg(conflicts_with = "file")]
+        hex_prefix: Option<String>,
+        /// Read the prefix's bytes from a file (`-`: standard input) instead.
+        #[arg(long, value_name = "PATH")]
+        file: Option<PathBuf>,
         #[command(flatten)]
-        config: ConfigArgs,
+        setup: SetupArgs,
     },
     /// Say how the detector classifies each file, and why.
     Classify {
@@ -96,12 +111,13 @@ enum Command {
         /// Files holding one msgpack blob each; `-` reads one blob from stdin.
         #[arg(required = true)]
         files: Vec<PathBuf>,
-        /// First key character: alnum ([A-Za-z0-9_]) or ident ([A-Za-z_]).
-        #[arg(long, default_value = "alnum")]
-        first_char: FirstChar,
-        /// Largest key length: a number or "unbounded".
-        #[arg(long, default_value = "unbounded")]
-        kmax: Kmax,
+        #[command(flatten)]
+        keys: KeyArgs,
+    },
+    /// Print help for the tool or for one subcommand.
+    Help {
+        /// The subcommand.
+        command: Option<String>,
     },
 }
 
@@ -112,26 +128,61 @@ fn profile_parser() -> impl TypedValueParser<Value = Profile> {
         .try_map(|name| name.parse::<Profile>())
 }
 
+/// A profile and a key rule.
 #[derive(Args)]
-struct ConfigArgs {
+struct SetupArgs {
     /// Encoder profile: which headers the encoder writes.
     #[arg(long, default_value = "canonical", value_parser = profile_parser())]
     profile: Profile,
-    /// First key character: alnum ([A-Za-z0-9_]) or ident ([A-Za-z_]).
-    #[arg(long, default_value = "alnum")]
-    first_char: FirstChar,
-    /// Largest key length: a number or "unbounded".
-    #[arg(long, default_value = "31")]
-    kmax: Kmax,
+    #[command(flatten)]
+    keys: KeyArgs,
 }
 
-impl ConfigArgs {
-    fn config(&self) -> Config {
-        Config {
-            profile: self.profile,
-            first_char: self.first_char,
-            kmax: self.kmax,
+/// Which keys a document may have.
+#[derive(Args)]
+struct KeyArgs {
+    /// Every key matches this regular expression as a whole, e.g.
+    /// `[a-z_][a-z0-9_]{0,63}`, `_id|name|email|created_at` or `\w+`
+    /// (Unicode classes allowed). Default: the --first-char preset.
+    #[arg(long, value_name = "REGEX", conflicts_with = "first_char")]
+    keys: Option<String>,
+    /// The top-level map's first key matches this regular expression
+    /// instead (the other keys still differ from it). Default: like every
+    /// key.
+    #[arg(long, value_name = "REGEX")]
+    first_key: Option<String>,
+    /// A preset key rule, the post's: alnum ([A-Za-z0-9_]+) or ident
+    /// ([A-Za-z_][A-Za-z0-9_]*). Default: alnum.
+    #[arg(long)]
+    first_char: Option<FirstChar>,
+    /// The longest key in bytes: a number up to 4294967295, or "unbounded".
+    /// Default: 31 with a preset; unbounded with --keys (whose pattern can
+    /// state its own lengths).
+    #[arg(long)]
+    kmax: Option<Kmax>,
+}
+
+impl KeyArgs {
+    /// The key specification, and a short description of it. `any`: the
+    /// default when no rule is given is any key at all, not a preset.
+    fn spec(&self, any: bool) -> Result<(KeySpec, String)> {
+        let preset = self.first_char.unwrap_or(FirstChar::Alnum);
+        let (pattern, kmax) = match (&self.keys, any && self.first_char.is_none()) {
+            (Some(p), _) => (p.clone(), self.kmax.unwrap_or(Kmax::Unbounded)),
+            (None, true) => ("(?s:.)*".to_string(), self.kmax.unwrap_or(Kmax::Unbounded)),
+            (None, false) => (preset.pattern().to_string(), self.kmax.unwrap_or(Kmax::Bounded(31))),
+        };
+        if self.keys.is_none() && self.first_key.is_none() && !(any && self.first_char.is_none()) {
+            let keys = KeySpec::new(preset, kmax);
+            return Ok((
+                keys,
+                format!("{preset} keys (`{}`), at most {kmax} bytes", preset.pattern()),
+            ));
         }
+        let keys = KeySpec::from_patterns(&pattern, self.first_key.as_deref(), kmax.max_len())
+            .with_context(|| "the key rules cannot be used")?;
+        let label = keys.describe();
+        Ok((keys, label))
     }
 }
 
@@ -155,130 +206,83 @@ fn run(cli: Cli) -> Result<ExitCode> {
             readme,
             fixtures,
             cross_check,
-        } => {
-            let start = Instant::now();
+        } => report(&out_dir, quiet, &readme, &fixtures, cross_check),
+        Command::Bound { setup, cross_check } => {
+            let (keys, label) = setup.keys.spec(false)?;
             let sweep = if cross_check { Sweep::Full } else { Sweep::UpToBound };
-            let rows = report::compute_all(&Config::all(), sweep, !quiet)?;
-            report::write(&out_dir, &rows)?;
-            plot::write(&out_dir, &rows)?;
-            let table = report::markdown_table(&rows);
-            say_splice(
-                &readme,
-                "results",
-                report::splice_readme(&readme, report::RESULTS, &table)?,
-            );
-            if fixtures.is_dir() {
-                let sets = fixtures::load(&fixtures).with_context(|| format!("reading {}", fixtures.display()))?;
-                let encoders = report::encoder_rows(&sets);
-                report::write_encoders(&out_dir, &encoders)?;
-                let table = report::encoders_markdown(&encoders);
-                say_splice(
-                    &readme,
-                    "encoders",
-                    report::splice_readme(&readme, report::ENCODERS, &table)?,
-                );
-            } else {
-                eprintln!(
-                    "no encoder fixtures at {}; reports/{} not written",
-                    fixtures.display(),
-                    report::ENCODERS_CSV
-                );
-            }
-            eprintln!(
-                "wrote {}, {} and {} in {:.1?}",
-                out_dir.join(report::BOUNDS).display(),
-                out_dir.join(report::PREFIXES).display(),
-                out_dir.join(plot::PLOT).display(),
-                start.elapsed()
-            );
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Bound { config, cross_check } => {
-            let c = config.config();
-            let sweep = if cross_check { Sweep::Full } else { Sweep::UpToBound };
-            let row = report::compute(&c, sweep, true)?;
-            println!("configuration: {c}");
-            match row.bound {
+            let name = format!("{} / {label}", setup.profile);
+            let proof = report::prove(setup.profile, &keys, &name, sweep, 1, true)?;
+            println!("profile: {}", setup.profile);
+            println!("keys: {label}");
+            match proof.bound {
                 Some(b) => {
                     println!("bound: {b} (prefix {})", hex(&search::prefix_of(b)));
-                    println!("structure: {}", row.structure);
-                    println!("proof: the oracle rules out every length in [4, {b}); witness of {b} bytes verified");
+                    println!("structure: {}", proof.structure);
+                    let witness = if proof.witnesses > 0 {
+                        format!("a witness of {b} bytes is built and verified")
+                    } else {
+                        format!(
+                            "a witness of {b} bytes is not built here (over {} MiB): `prefixproof witness --length {b}` builds and checks it",
+                            report::WITNESS_BUILD_LIMIT >> 20
+                        )
+                    };
+                    println!("proof: the oracle rules out every length in [4, {b}); {witness}");
                 }
                 None => println!("bound: none below 2^31 (the oracle rules out every length in [4, 2^31))"),
             }
-            println!("colliding lengths below 2^31: {}", row.colliding.len());
+            println!("colliding lengths below 2^31: {}", proof.colliding.len());
             if cross_check {
                 println!("cross-check: the oracle's sweep over [4, 2^31) agrees with the walk");
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Witness { config, length, out } => {
-            let c = config.config();
-            let blob = witness::build_colliding(c.profile, &c.keys(), length)?;
-            witness::verify(c.profile, &c.keys(), &blob)?;
+        Command::Witness { setup, length, out } => {
+            let (keys, _) = setup.keys.spec(false)?;
+            let blob = witness::build_colliding(setup.profile, &keys, length)?;
+            witness::verify(setup.profile, &keys, &blob)?;
             std::fs::write(&out, &blob).with_context(|| format!("writing {}", out.display()))?;
             println!(
                 "wrote {} bytes to {} (prefix {}); rmpv decodes it, it conforms to {}, the detector says BSON",
                 blob.len(),
                 out.display(),
                 hex(&blob[..4]),
-                c.profile
+                setup.profile
             );
             Ok(ExitCode::SUCCESS)
         }
-        Command::Explain { hex_prefix, config } => {
-            let c = config.config();
-            let prefix = parse_hex(&hex_prefix)?;
-            let a = oracle::answer(c.profile, c.keys(), &prefix);
-            println!("configuration: {c}");
-            println!("prefix: {} ({} bytes)", hex(&prefix), prefix.len());
-            for step in &a.steps {
-                println!("  {step}");
-            }
-            println!(
-                "state: {}",
-                if a.summary.is_empty() {
-                    "nothing read yet".into()
-                } else {
-                    a.summary.clone()
-                }
-            );
-            println!("lengths of conforming documents with this prefix: {}", a.lengths);
-            if prefix.len() == 4 {
-                let own = u32::from_le_bytes(prefix[..4].try_into().unwrap()) as u128;
-                let verdict = if prefix[3] >= 0x80 {
-                    "negative as int32: never equal to a length".to_string()
-                } else if a.lengths.contains(own) {
-                    format!("{own} is in the set: a {own}-byte document with this prefix is misread as BSON")
-                } else {
-                    format!("{own} is not in the set: no document is misread with this prefix")
-                };
-                println!("as a length prefix: {verdict}");
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Conform {
-            files,
-            first_char,
-            kmax,
+        Command::Explain {
+            hex_prefix,
+            file,
+            setup,
         } => {
-            let keys = crate::msgpack::KeySpec::new(first_char, kmax);
+            let (keys, label) = setup.keys.spec(false)?;
+            let prefix = match (hex_prefix, file) {
+                (_, Some(path)) => read_blob(&path)?,
+                (Some(text), None) => parse_hex(&text)?,
+                (None, None) => {
+                    bail!("give the prefix as hex (e.g. `explain 82a13000`), or its bytes with --file PATH")
+                }
+            };
+            explain(setup.profile, &keys, &label, &prefix);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Conform { files, keys } => {
+            let (keys, label) = keys.spec(true)?;
+            println!("keys: {label}");
             let mut failed = false;
             for f in files {
-                let (name, read) = if f.as_os_str() == "-" {
-                    let mut blob = Vec::new();
-                    let read = std::io::Read::read_to_end(&mut std::io::stdin(), &mut blob).map(|_| blob);
-                    ("stdin".to_string(), read)
-                } else {
-                    (f.display().to_string(), std::fs::read(&f))
-                };
-                let blob = match read {
+                let blob = match read_blob(&f) {
                     Ok(blob) => blob,
                     Err(e) => {
-                        eprintln!("error: {name}: {e}");
+                        eprintln!("error: {e:#}");
                         failed = true;
                         continue;
                     }
+                };
+                let name = if f.as_os_str() == "-" {
+                    "stdin".to_string()
+                } else {
+                    f.display().to_string()
                 };
                 let results = conform_all(&keys, &blob);
                 let fits: Vec<&str> = results
@@ -316,15 +320,159 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
         }
+        Command::Help { command } => {
+            let mut cli = Cli::command();
+            match command {
+                None => cli.print_long_help()?,
+                Some(name) => match cli.find_subcommand_mut(&name) {
+                    Some(sub) => sub.print_long_help()?,
+                    None => bail!(
+                        "no subcommand {name:?}; the subcommands are {}",
+                        Cli::command()
+                            .get_subcommands()
+                            .map(|c| c.get_name().to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                },
+            }
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
+/// `report`: prove the 40 configurations and the README's examples, and
+/// write every report.
+fn report(out_dir: &Path, quiet: bool, readme: &Path, fixtures: &Path, cross_check: bool) -> Result<ExitCode> {
+    let start = Instant::now();
+    let sweep = if cross_check { Sweep::Full } else { Sweep::UpToBound };
+    let rows = report::compute_all(&Config::all(), sweep, !quiet)?;
+    report::write(out_dir, &rows)?;
+    plot::write(out_dir, &rows)?;
+    let table = report::markdown_table(&rows);
+    say_splice(
+        readme,
+        "results",
+        report::splice_readme(readme, report::RESULTS, &table)?,
+    );
+    let examples = report::compute_examples(!quiet)?;
+    report::write_examples(out_dir, &examples)?;
+    let table = report::examples_markdown(&examples);
+    say_splice(
+        readme,
+        "your-keys",
+        report::splice_readme(readme, report::EXAMPLES, &table)?,
+    );
+    if fixtures.is_dir() {
+        let sets = fixtures::load(fixtures).with_context(|| format!("reading {}", fixtures.display()))?;
+        let encoders = report::encoder_rows(&sets);
+        report::write_encoders(out_dir, &encoders)?;
+        let table = report::encoders_markdown(&encoders);
+        say_splice(
+            readme,
+            "encoders",
+            report::splice_readme(readme, report::ENCODERS, &table)?,
+        );
+    } else {
+        eprintln!(
+            "no encoder fixtures at {}; reports/{} not written",
+            fixtures.display(),
+            report::ENCODERS_CSV
+        );
+    }
+    eprintln!("wrote the reports in {} in {:.1?}", out_dir.display(), start.elapsed());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `explain`: what the oracle says about `prefix`, in words.
+fn explain(profile: Profile, keys: &KeySpec, label: &str, prefix: &[u8]) {
+    let a = oracle::answer(profile, keys, prefix);
+    println!("profile: {profile}");
+    println!("keys: {label}");
+    println!("prefix: {} ({} bytes)", hex(prefix), prefix.len());
+    for step in &a.steps {
+        println!("  {step}");
+    }
+    println!("state: {}", a.summary);
+    println!("lengths of conforming documents with this prefix: {}", a.lengths);
+    if let Some(head) = prefix.first_chunk::<4>() {
+        let own = u32::from_le_bytes(*head) as u128;
+        let verdict = if head[3] >= 0x80 {
+            "negative as int32: never equal to a length".to_string()
+        } else if a.lengths.contains(own) {
+            format!("{own} is in the set: a {own}-byte document starting with these bytes is misread as BSON")
+        } else {
+            format!("{own} is not in the set: no document starting with these bytes is misread")
+        };
+        println!("first four bytes as a length: {verdict}");
+    }
+}
+
+/// The bytes of `path` (`-`: standard input).
+fn read_blob(path: &Path) -> Result<Vec<u8>> {
+    if path.as_os_str() == "-" {
+        let mut blob = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut blob)
+            .context("reading standard input")?;
+        return Ok(blob);
+    }
+    std::fs::read(path).with_context(|| format!("{}", path.display()))
+}
+
 /// Say what splicing a README table did.
-fn say_splice(readme: &std::path::Path, what: &str, splice: Splice) {
+fn say_splice(readme: &Path, what: &str, splice: Splice) {
+    eprintln!("{}", splice_message(readme, what, splice));
+}
+
+fn splice_message(readme: &Path, what: &str, splice: Splice) -> String {
+    let path = readme.display();
     match splice {
-        Splice::Updated => eprintln!("updated the {what} table in {}", readme.display()),
-        Splice::Unchanged => eprintln!("the {what} table in {} is up to date", readme.display()),
-        Splice::NoFile => eprintln!("{} cannot be read; the {what} table is not written", readme.display()),
-        Splice::NoMarkers => eprintln!("{} has no {what} markers; table not written", readme.display()),
+        Splice::Updated => format!("updated the {what} table in {path}"),
+        Splice::Unchanged => format!("the {what} table in {path} is up to date"),
+        Splice::NoFile => format!("{path}: no such file; the {what} table is not written"),
+        Splice::NoMarkers => format!("{path} has no {what} markers; the table is not written"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_readme_is_called_missing() {
+        let missing = std::env::temp_dir().join(format!("prefixproof-no-readme-{}.md", std::process::id()));
+        let splice = report::splice_readme(&missing, report::RESULTS, "t\n").unwrap();
+        assert_eq!(splice, Splice::NoFile);
+        let message = splice_message(&missing, "results", splice);
+        assert!(
+            message.ends_with(": no such file; the results table is not written"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn key_rules_from_the_arguments() {
+        let args = |keys: Option<&str>, first_key: Option<&str>, first_char, kmax| KeyArgs {
+            keys: keys.map(str::to_string),
+            first_key: first_key.map(str::to_string),
+            first_char,
+            kmax,
+        };
+        // The default is the post's preset, alnum with keys of at most 31.
+        let (spec, _) = args(None, None, None, None).spec(false).unwrap();
+        assert_eq!(spec, KeySpec::new(FirstChar::Alnum, Kmax::Bounded(31)));
+        // With --keys the cap defaults to the format's.
+        let (spec, label) = args(Some("[a-z]{1,8}"), None, None, None).spec(false).unwrap();
+        assert_eq!(spec.max_len(), u32::MAX as u64);
+        assert_eq!(label, "keys `[a-z]{1,8}`");
+        let (spec, _) = args(Some("[a-z]+"), Some("_id"), None, Some(Kmax::Bounded(9)))
+            .spec(false)
+            .unwrap();
+        assert!(spec.has_first_key_rule() && spec.max_len() == 9);
+        // conform's default: any key.
+        let (spec, _) = args(None, None, None, None).spec(true).unwrap();
+        assert!(spec.check("any key at all: é".as_bytes()).is_ok());
+        assert!(args(Some("("), None, None, None).spec(false).is_err());
     }
 }

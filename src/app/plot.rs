@@ -114,8 +114,8 @@ fn draw(path: &Path, rows: &[Row]) -> Result<(), Box<dyn std::error::Error>> {
             };
             let style = RGBColor(r, g, b).stroke_width(width);
             chart
-                .draw_series(LineSeries::new(cumulative(&row.colliding, &xs), style))?
-                .label(match row.bound {
+                .draw_series(LineSeries::new(cumulative(&row.proof.colliding, &xs), style))?
+                .label(match row.proof.bound {
                     Some(b) => format!("{profile} (bound {b})"),
                     None => format!("{profile} (none)"),
                 })

@@ -18,7 +18,8 @@ use crate::proof::oracle;
 use crate::proof::search::{brute, prefix_of, walk, FIRST, LIMIT};
 use crate::proof::witness;
 
-use crate::msgpack::Profile;
+use crate::msgpack::keys::FORMAT_MAX_KEY_LEN;
+use crate::msgpack::{KeySpec, Profile};
 
 use super::config::Config;
 use super::fixtures::{self, FixtureSet, LoadedSet};
@@ -28,15 +29,22 @@ pub(crate) const PREFIXES: &str = "smallest_colliding_prefixes.csv";
 /// How many of the smallest colliding lengths each configuration lists.
 pub(crate) const RANKS: usize = 20;
 
-/// The proved result for one configuration.
-pub(crate) struct Row {
-    pub config: Config,
+/// What is proved about one profile and key specification.
+pub(crate) struct Proof {
     /// The smallest colliding length, if any below 2^31.
     pub bound: Option<u64>,
     /// What the prefix at the bound forces (empty for none).
     pub structure: String,
     /// Every colliding length below 2^31, sorted.
     pub colliding: Vec<u32>,
+    /// How many of the smallest colliding lengths have a verified witness.
+    pub witnesses: usize,
+}
+
+/// The proved result for one report configuration.
+pub(crate) struct Row {
+    pub config: Config,
+    pub proof: Proof,
 }
 
 /// A progress bar on stderr (hidden when `show` is false or stderr is not
@@ -58,8 +66,8 @@ pub(crate) fn progress_bar(len: u64, what: &str, show: bool) -> ProgressBar {
 }
 
 /// What the oracle says the four-byte prefix of `len` forces.
-pub(crate) fn structure_of(config: &Config, len: u64) -> String {
-    let a = oracle::answer(config.profile, config.keys(), &prefix_of(len));
+pub(crate) fn structure_of(profile: Profile, keys: &KeySpec, len: u64) -> String {
+    let a = oracle::answer(profile, keys, &prefix_of(len));
     let mut parts = a.steps;
     parts.push(format!("then: {}", a.summary));
     parts.join(" | ")
@@ -74,48 +82,84 @@ pub(crate) enum Sweep {
     Full,
 }
 
-/// Compute and prove one configuration.
-pub(crate) fn compute(config: &Config, sweep: Sweep, show_progress: bool) -> Result<Row> {
-    let keys = config.keys();
-    let colliding = walk::colliding_lengths(config.profile, &keys);
+/// Witnesses longer than this are left to `prefixproof witness` (and to
+/// the release tests) rather than built by the report.
+pub(crate) const WITNESS_BUILD_LIMIT: u64 = 64 << 20;
+
+/// Prove what `profile` and `keys` allow: the walk lists every colliding
+/// length; the oracle's sweep confirms the first (or, for [`Sweep::Full`],
+/// all of them); a witness is built and verified for each of the `witnesses`
+/// smallest colliding lengths no longer than [`WITNESS_BUILD_LIMIT`].
+pub(crate) fn prove(
+    profile: Profile,
+    keys: &KeySpec,
+    label: &str,
+    sweep: Sweep,
+    witnesses: usize,
+    show_progress: bool,
+) -> Result<Proof> {
+    let colliding = walk::colliding_lengths(profile, keys);
     let bound = colliding.first().map(|b| *b as u64);
     match sweep {
         Sweep::UpToBound => {
             // The oracle, asked about every length below the walk's bound
             // (and the bound itself), must find the same first collision.
             let end = bound.map_or(LIMIT, |b| b + 1);
-            let pb = progress_bar(end - FIRST, &format!("proving {}", short(config)), show_progress);
-            let by_oracle = brute::first_colliding(config.profile, &keys, FIRST..end);
+            let pb = progress_bar(end - FIRST, &format!("proving {label}"), show_progress);
+            let by_oracle = brute::first_colliding(profile, keys, FIRST..end, Some(&pb));
             pb.finish_and_clear();
             ensure!(
                 by_oracle == bound,
-                "{config}: the oracle's first collision {by_oracle:?} differs from the walk's {bound:?}"
+                "{label}: the oracle's first collision {by_oracle:?} differs from the walk's {bound:?}"
             );
         }
         Sweep::Full => {
-            let pb = progress_bar(LIMIT - FIRST, &format!("sweeping {}", short(config)), show_progress);
-            let swept = brute::colliding_lengths(config.profile, &keys, FIRST..LIMIT, Some(&pb));
+            let pb = progress_bar(LIMIT - FIRST, &format!("sweeping {label}"), show_progress);
+            let swept = brute::colliding_lengths(profile, keys, FIRST..LIMIT, Some(&pb));
             pb.finish_and_clear();
             ensure!(
                 swept == colliding,
-                "{config}: the oracle's sweep finds {} colliding lengths, the walk {}",
+                "{label}: the oracle's sweep finds {} colliding lengths, the walk {}",
                 swept.len(),
                 colliding.len()
             );
         }
     }
-    for &len in colliding.iter().take(RANKS) {
-        let blob = witness::build_colliding(config.profile, &keys, len as u64)
-            .with_context(|| format!("{config}: building the witness of length {len}"))?;
-        witness::verify(config.profile, &keys, &blob).with_context(|| format!("{config}: witness of length {len}"))?;
+    let mut built = 0;
+    for &len in colliding.iter().take(witnesses) {
+        if len as u64 > WITNESS_BUILD_LIMIT {
+            break;
+        }
+        let blob = witness::build_colliding(profile, keys, len as u64)
+            .with_context(|| format!("{label}: building the witness of length {len}"))?;
+        witness::verify(profile, keys, &blob).with_context(|| format!("{label}: witness of length {len}"))?;
+        built += 1;
     }
-    let structure = bound.map(|b| structure_of(config, b)).unwrap_or_default();
-    Ok(Row {
-        config: *config,
+    let structure = bound.map(|b| structure_of(profile, keys, b)).unwrap_or_default();
+    Ok(Proof {
         bound,
         structure,
         colliding,
+        witnesses: built,
     })
+}
+
+/// Compute and prove one report configuration.
+pub(crate) fn compute(config: &Config, sweep: Sweep, show_progress: bool) -> Result<Row> {
+    let proof = prove(
+        config.profile,
+        &config.keys(),
+        &short(config),
+        sweep,
+        RANKS,
+        show_progress,
+    )?;
+    ensure!(
+        proof.witnesses == proof.colliding.len().min(RANKS),
+        "{config}: only {} witnesses built",
+        proof.witnesses
+    );
+    Ok(Row { config: *config, proof })
 }
 
 /// Compute every configuration (in parallel), with an overall progress bar.
@@ -131,8 +175,8 @@ pub(crate) fn compute_all(configs: &[Config], sweep: Sweep, show_progress: bool)
                 Ok(r) => format!(
                     "{}: bound {}, {} colliding lengths below 2^31 ({:.1?})",
                     short(c),
-                    r.bound.map_or("none".into(), |b| b.to_string()),
-                    r.colliding.len(),
+                    r.proof.bound.map_or("none".into(), |b| b.to_string()),
+                    r.proof.colliding.len(),
                     start.elapsed()
                 ),
                 Err(e) => format!("{}: FAILED: {e:#}", short(c)),
@@ -186,13 +230,13 @@ pub(crate) fn write(dir: &Path, rows: &[Row]) -> Result<()> {
             profile.clone(),
             first.clone(),
             kmax.clone(),
-            r.bound.map_or("none".into(), |b| b.to_string()),
-            r.bound.map_or(String::new(), |b| hex(&prefix_of(b))),
-            r.structure.clone(),
-            r.colliding.len().to_string(),
+            r.proof.bound.map_or("none".into(), |b| b.to_string()),
+            r.proof.bound.map_or(String::new(), |b| hex(&prefix_of(b))),
+            r.proof.structure.clone(),
+            r.proof.colliding.len().to_string(),
             c.blog_claim().to_string(),
         ])?;
-        for (rank, &len) in r.colliding.iter().take(RANKS).enumerate() {
+        for (rank, &len) in r.proof.colliding.iter().take(RANKS).enumerate() {
             prefixes.write_record([
                 profile.clone(),
                 first.clone(),
@@ -200,7 +244,7 @@ pub(crate) fn write(dir: &Path, rows: &[Row]) -> Result<()> {
                 (rank + 1).to_string(),
                 len.to_string(),
                 hex(&prefix_of(len as u64)),
-                structure_of(c, len as u64),
+                structure_of(c.profile, &c.keys(), len as u64),
             ])?;
         }
     }
@@ -309,9 +353,11 @@ pub(crate) fn markdown_table(rows: &[Row]) -> String {
             c.profile,
             c.first_char,
             c.kmax,
-            r.bound.map_or("none".into(), |b| b.to_string()),
-            r.bound.map_or(String::new(), |b| format!("`{}`", hex(&prefix_of(b)))),
-            r.colliding.len(),
+            r.proof.bound.map_or("none".into(), |b| b.to_string()),
+            r.proof
+                .bound
+                .map_or(String::new(), |b| format!("`{}`", hex(&prefix_of(b)))),
+            r.proof.colliding.len(),
             c.blog_claim()
         ));
     }
@@ -349,6 +395,141 @@ pub(crate) fn splice_readme(path: &Path, section: Section, table: &str) -> Resul
     }
     std::fs::write(path, new).with_context(|| format!("writing {}", path.display()))?;
     Ok(Splice::Updated)
+}
+
+/// The README's "Your own keys" examples.
+pub(crate) const EXAMPLES: Section = Section {
+    start: "<!-- your-keys:start (generated by `prefixproof report`; do not edit) -->",
+    end: "<!-- your-keys:end -->",
+};
+
+/// `reports/your_keys.csv`.
+pub(crate) const EXAMPLES_CSV: &str = "your_keys.csv";
+
+/// A worked example of a user's own key rules.
+pub(crate) struct Example {
+    pub(crate) what: &'static str,
+    pub(crate) profile: Profile,
+    pub(crate) keys: &'static str,
+    pub(crate) first_key: Option<&'static str>,
+    pub(crate) proof: Proof,
+}
+
+/// The examples: (what, profile, keys, first key).
+const EXAMPLE_RULES: [(&str, Profile, &str, Option<&str>); 3] = [
+    (
+        "keys of any printable ASCII, up to 255 bytes",
+        Profile::Canonical,
+        r"[\x20-\x7e]{1,255}",
+        None,
+    ),
+    (
+        "a fixed vocabulary of field names, every record starting with _id",
+        Profile::Canonical,
+        "name|email|created_at|updated_at|tags",
+        Some("_id"),
+    ),
+    (
+        "a vocabulary of field names in Russian",
+        Profile::Canonical,
+        "имя|почта|создан|изменён|теги",
+        None,
+    ),
+];
+
+/// Prove the README's examples.
+pub(crate) fn compute_examples(show_progress: bool) -> Result<Vec<Example>> {
+    EXAMPLE_RULES
+        .iter()
+        .map(|&(what, profile, keys, first_key)| {
+            let spec = KeySpec::from_patterns(keys, first_key, FORMAT_MAX_KEY_LEN)
+                .with_context(|| format!("example {what:?}"))?;
+            let start = std::time::Instant::now();
+            let proof = prove(profile, &spec, what, Sweep::UpToBound, 1, show_progress)?;
+            eprintln!(
+                "example {what}: bound {} ({:.1?})",
+                proof.bound.map_or("none".into(), |b| b.to_string()),
+                start.elapsed()
+            );
+            Ok(Example {
+                what,
+                profile,
+                keys,
+                first_key,
+                proof,
+            })
+        })
+        .collect()
+}
+
+/// The command that proves an example.
+fn example_command(e: &Example) -> String {
+    let mut cmd = format!("prefixproof bound --profile {} --keys '{}'", e.profile, e.keys);
+    if let Some(f) = e.first_key {
+        cmd.push_str(&format!(" --first-key '{f}'"));
+    }
+    cmd
+}
+
+/// What backs an example's bound beyond the sweep and the walk.
+fn example_witness(e: &Example) -> String {
+    match e.proof.bound {
+        None => "none to build".into(),
+        Some(_) if e.proof.witnesses > 0 => "built and verified".into(),
+        Some(b) => format!(
+            "{b} bytes: built and verified by the release tests, not the report (over {} MiB)",
+            WITNESS_BUILD_LIMIT >> 20
+        ),
+    }
+}
+
+/// Write `your_keys.csv` into `dir`.
+pub(crate) fn write_examples(dir: &Path, examples: &[Example]) -> Result<()> {
+    let path = dir.join(EXAMPLES_CSV);
+    let mut w = csv::Writer::from_path(&path).with_context(|| format!("writing {}", path.display()))?;
+    w.write_record([
+        "example",
+        "profile",
+        "keys",
+        "first_key",
+        "bound",
+        "prefix_hex",
+        "colliding_lengths_below_2_31",
+        "witness",
+    ])?;
+    for e in examples {
+        w.write_record([
+            e.what.to_string(),
+            e.profile.to_string(),
+            e.keys.to_string(),
+            e.first_key.unwrap_or_default().to_string(),
+            e.proof.bound.map_or("none".into(), |b| b.to_string()),
+            e.proof.bound.map_or(String::new(), |b| hex(&prefix_of(b))),
+            e.proof.colliding.len().to_string(),
+            example_witness(e),
+        ])?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// The examples as Markdown for the README.
+pub(crate) fn examples_markdown(examples: &[Example]) -> String {
+    let mut s = String::new();
+    for e in examples {
+        let bound = match e.proof.bound {
+            Some(b) => format!("**{b}** (prefix `{}`)", hex(&prefix_of(b))),
+            None => "**none below 2^31**".into(),
+        };
+        s.push_str(&format!(
+            "* {}:\n\n  ```sh\n  {}\n  ```\n\n  bound {bound}; {} colliding lengths below 2^31; witness: {}.\n",
+            e.what,
+            example_command(e),
+            e.proof.colliding.len(),
+            example_witness(e)
+        ));
+    }
+    s
 }
 
 /// `reports/encoders.csv`.

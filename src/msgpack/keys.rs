@@ -1,75 +1,33 @@
-//! Key specifications: which byte strings may be map keys.
+//! Key specifications: which keys a document's maps may have.
 //!
-//! A key is a msgpack str whose bytes come from an alphabet (one for the
-//! first character, one for the rest) and whose length lies in
-//! `min_len..=max_len`. This module owns the counting that the bound rests
-//! on: how many distinct keys each length has, the cheapest encoded size
-//! of `n` distinct keys under a profile with some keys already taken, and
-//! the keys themselves in order (for witnesses and generators). It does
-//! not own how a key's str header is laid out ([`super::marker`]).
+//! A specification is one key language ([`KeyLang`], any regular language
+//! of byte strings up to a longest key length) for every key, and
+//! optionally another for the top-level map's first key (a record that
+//! always starts with `_id`, say). The post's rules are presets: keys of
+//! `[A-Za-z0-9_]` (`alnum`) or identifiers `[A-Za-z_][A-Za-z0-9_]*`
+//! (`ident`), with a longest key length `kmax`, built through the same code
+//! path as any user's pattern.
+//!
+//! This module owns what a map's keys cost: the cheapest encoded size of
+//! `n` distinct keys with some taken, also for the top-level map, whose
+//! first key comes from its own language but must still differ from the
+//! others. The counting itself is [`super::lang`]'s.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
+use std::sync::{Mutex, OnceLock};
 
-use super::marker::Kind;
+use super::lang::{CountError, KeyLang, LangError, StrHeaders};
 use super::profile::Profile;
+
+pub use super::lang::KeyError;
 
 /// The format's own limit on a str length.
 pub const FORMAT_MAX_KEY_LEN: u64 = u32::MAX as u64;
 
-/// A set of ASCII bytes.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Alphabet(u128);
-
-impl Alphabet {
-    /// `[A-Za-z0-9_]`: 63 symbols.
-    pub fn alnum() -> Self {
-        Self::from_ranges(&[(b'0', b'9'), (b'A', b'Z'), (b'a', b'z'), (b'_', b'_')])
-    }
-
-    /// `[A-Za-z_]`: 53 symbols (identifier start).
-    pub fn ident_start() -> Self {
-        Self::from_ranges(&[(b'A', b'Z'), (b'a', b'z'), (b'_', b'_')])
-    }
-
-    /// The union of the given inclusive ASCII ranges.
-    pub fn from_ranges(ranges: &[(u8, u8)]) -> Self {
-        let mut bits = 0u128;
-        for &(lo, hi) in ranges {
-            assert!(hi < 128, "alphabets are ASCII");
-            for b in lo..=hi {
-                bits |= 1 << b;
-            }
-        }
-        Alphabet(bits)
-    }
-
-    pub fn contains(self, b: u8) -> bool {
-        b < 128 && self.0 & (1 << b) != 0
-    }
-
-    pub fn size(self) -> u32 {
-        self.0.count_ones()
-    }
-
-    /// Members in ascending byte order.
-    pub fn symbols(self) -> impl Iterator<Item = u8> {
-        (0u8..128).filter(move |b| self.contains(*b))
-    }
-
-    /// The smallest member.
-    pub fn first(self) -> Option<u8> {
-        self.symbols().next()
-    }
-}
-
-impl fmt::Debug for Alphabet {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Alphabet({} symbols)", self.size())
-    }
-}
-
-/// The first-character rule, as named on the command line and in reports.
+/// The first-character rule of the presets, as named on the command line
+/// and in reports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum FirstChar {
     /// `[A-Za-z0-9_]` everywhere.
@@ -88,10 +46,11 @@ impl FirstChar {
         }
     }
 
-    pub fn alphabet(self) -> Alphabet {
+    /// The preset's key pattern.
+    pub fn pattern(self) -> &'static str {
         match self {
-            FirstChar::Alnum => Alphabet::alnum(),
-            FirstChar::Ident => Alphabet::ident_start(),
+            FirstChar::Alnum => "[A-Za-z0-9_]+",
+            FirstChar::Ident => "[A-Za-z_][A-Za-z0-9_]*",
         }
     }
 }
@@ -125,7 +84,7 @@ impl FromStr for FirstChar {
     }
 }
 
-/// The largest key length, as named on the command line and in reports.
+/// The longest key length, as named on the command line and in reports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Kmax {
     Bounded(u32),
@@ -178,390 +137,233 @@ impl FromStr for Kmax {
     }
 }
 
-/// Why a byte string is not a key under a specification.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum KeyError {
-    #[error("key length {len} outside {min}..={max}")]
-    Length { len: u64, min: u64, max: u64 },
-    #[error("key byte {byte:#04x} at position {pos} is not in the key alphabet")]
-    Byte { pos: u64, byte: u8 },
+/// Which keys a document may use.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct KeySpec {
+    /// Every key, except the top-level map's first when `first` is set.
+    keys: KeyLang,
+    first: Option<FirstKey>,
 }
 
-/// Which keys a document may use.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct KeySpec {
-    pub first: Alphabet,
-    pub rest: Alphabet,
-    pub min_len: u64,
-    pub max_len: u64,
+/// The top-level map's first key's own language, split by whether a key
+/// is also one of the other keys' (then it takes one of theirs away).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct FirstKey {
+    lang: KeyLang,
+    /// First keys that are not keys of the other language.
+    outside: KeyLang,
+    /// First keys that are.
+    inside: KeyLang,
 }
 
 impl KeySpec {
-    /// The specification for a report row: keys of length 1..=kmax.
-    pub fn new(first_char: FirstChar, kmax: Kmax) -> Self {
-        KeySpec {
-            first: first_char.alphabet(),
-            rest: Alphabet::alnum(),
-            min_len: 1,
-            max_len: kmax.max_len(),
-        }
+    /// A preset: the post's key rules. Built once and shared.
+    pub fn new(first_char: FirstChar, kmax: Kmax) -> KeySpec {
+        static PRESETS: OnceLock<Mutex<HashMap<(FirstChar, Kmax), KeySpec>>> = OnceLock::new();
+        let presets = PRESETS.get_or_init(Default::default);
+        let mut presets = presets.lock().unwrap_or_else(|e| e.into_inner());
+        presets
+            .entry((first_char, kmax))
+            .or_insert_with(|| {
+                let lang = KeyLang::new(first_char.pattern(), kmax.max_len())
+                    .unwrap_or_else(|e| unreachable!("the preset patterns compile: {e}"));
+                KeySpec {
+                    keys: lang,
+                    first: None,
+                }
+            })
+            .clone()
     }
 
-    /// Whether byte `b` may stand at position `pos` of a key.
-    pub fn allows_byte(&self, pos: u64, b: u8) -> bool {
-        if pos == 0 {
-            self.first.contains(b)
-        } else {
-            self.rest.contains(b)
-        }
-    }
-
-    /// Whether `len` is an allowed key length.
-    pub fn allows_len(&self, len: u64) -> bool {
-        (self.min_len..=self.max_len).contains(&len)
-    }
-
-    /// Check a whole key.
-    pub fn check(&self, key: &[u8]) -> Result<(), KeyError> {
-        let len = key.len() as u64;
-        if !self.allows_len(len) {
-            return Err(KeyError::Length {
-                len,
-                min: self.min_len,
-                max: self.max_len,
-            });
-        }
-        match key.iter().enumerate().find(|(i, b)| !self.allows_byte(*i as u64, **b)) {
-            Some((pos, &byte)) => Err(KeyError::Byte { pos: pos as u64, byte }),
-            None => Ok(()),
-        }
-    }
-
-    /// Number of distinct keys of length `len` (saturating at `u128::MAX`).
-    pub fn keys_of_len(&self, len: u64) -> u128 {
-        if !self.allows_len(len) {
-            return 0;
-        }
-        self.completions(len, 1).saturating_mul(self.first.size() as u128)
-    }
-
-    /// Number of ways to fill positions `from..len` of a key (saturating).
-    pub fn completions(&self, len: u64, from: u64) -> u128 {
-        let free = len.saturating_sub(from);
-        let base = self.rest.size() as u128;
-        let mut acc: u128 = 1;
-        for _ in 0..free {
-            acc = acc.saturating_mul(base);
-            if acc == u128::MAX || base <= 1 {
-                break;
+    /// Keys of the language `keys`; the top-level map's first key from
+    /// `first` if given (and distinct from the other keys all the same).
+    pub fn from_langs(keys: KeyLang, first: Option<KeyLang>) -> Result<KeySpec, LangError> {
+        let first = match first {
+            Some(lang) if lang != keys => {
+                let outside = lang.minus(&keys)?;
+                let inside = lang.minus(&outside)?;
+                Some(FirstKey { lang, outside, inside })
             }
-        }
-        acc
+            _ => None,
+        };
+        Ok(KeySpec { keys, first })
+    }
+
+    /// Keys matching the pattern `keys` as a whole, of at most `max_len`
+    /// bytes; the top-level map's first key matching `first` if given.
+    pub fn from_patterns(keys: &str, first: Option<&str>, max_len: u64) -> Result<KeySpec, LangError> {
+        let first = first.map(|p| KeyLang::new(p, max_len)).transpose()?;
+        KeySpec::from_langs(KeyLang::new(keys, max_len)?, first)
+    }
+
+    /// The language of every key but (when it has its own) the top-level
+    /// map's first.
+    pub fn keys(&self) -> &KeyLang {
+        &self.keys
+    }
+
+    /// The language of the top-level map's first key.
+    pub fn first_keys(&self) -> &KeyLang {
+        self.first.as_ref().map_or(&self.keys, |f| &f.lang)
+    }
+
+    /// Whether the top-level map's first key has a language of its own.
+    pub fn has_first_key_rule(&self) -> bool {
+        self.first.is_some()
+    }
+
+    /// First keys that are not keys of the other language, when the first
+    /// key has a language of its own.
+    pub fn first_keys_outside(&self) -> Option<&KeyLang> {
+        self.first.as_ref().map(|f| &f.outside)
+    }
+
+    /// First keys that are also keys of the other language, when the first
+    /// key has a language of its own.
+    pub fn first_keys_inside(&self) -> Option<&KeyLang> {
+        self.first.as_ref().map(|f| &f.inside)
+    }
+
+    /// The longest key (other than a first key of its own language).
+    pub fn max_len(&self) -> u64 {
+        self.keys.max_len()
+    }
+
+    /// Check a key (not a top-level map's first key).
+    pub fn check(&self, key: &[u8]) -> Result<(), KeyError> {
+        self.keys.check(key)
+    }
+
+    /// Check a top-level map's first key.
+    pub fn check_first(&self, key: &[u8]) -> Result<(), KeyError> {
+        self.first_keys().check(key)
+    }
+
+    /// Distinct keys of length `len` (saturating; see [`super::lang::SATURATED`]).
+    pub fn keys_of_len(&self, len: u64) -> u64 {
+        self.keys.keys_of_len(len)
     }
 
     /// The encoded size (str header plus bytes) of one key of length `len`
     /// under `profile`, or `None` if the profile cannot write that length.
     pub fn key_size(&self, profile: Profile, len: u64) -> Option<u128> {
-        profile.min_header_size(Kind::Str, len).map(|h| (h + len) as u128)
+        StrHeaders::of(profile).header_size(len).map(|h| (h + len) as u128)
     }
 
-    /// The cheapest total encoded size of `n` distinct keys, none of which is
-    /// one of the already-taken keys summarised by `taken` (pairs of length
-    /// and how many keys of that length are taken). `None` if there are not
-    /// `n` such keys.
-    ///
-    /// Encoded size grows strictly with key length in every profile, so the
-    /// cheapest set takes every free key of the shortest length first.
+    /// The cheapest total encoded size of `n` distinct keys, none of which
+    /// is one of the already-taken keys summarised by `taken` (pairs of
+    /// length and how many keys of that length are taken, counting only
+    /// keys of [`KeySpec::keys`]). `None` if there are not `n` such keys.
     pub fn cheapest_keys_size(&self, profile: Profile, n: u64, taken: &[(u64, u64)]) -> Option<u128> {
-        let mut left = n as u128;
-        let mut total: u128 = 0;
-        let mut len = self.min_len;
-        while left > 0 {
-            if len > self.max_len {
-                return None;
+        let answer = self.keys.cheapest_keys_size(StrHeaders::of(profile), n, taken);
+        exact(answer)
+    }
+
+    /// The cheapest total encoded size of the `n` keys of a top-level map:
+    /// a first key from its language, then `n - 1` other keys, all
+    /// distinct.
+    ///
+    /// A first key outside the other keys' language costs only its own
+    /// size, and the shortest such key is cheapest. A first key inside it
+    /// takes one of their keys away: `size(l) + C(n - 1, {l})`, which is
+    /// `C(n - 1) + max(size(l), size of the n-th cheapest other key)` and so
+    /// non-decreasing in `l`: again the shortest such key is cheapest.
+    pub fn cheapest_root_keys_size(&self, profile: Profile, n: u64) -> Option<u128> {
+        if n == 0 {
+            return Some(0);
+        }
+        if self.first.is_none() {
+            return self.cheapest_keys_size(profile, n, &[]);
+        }
+        let written = |len| self.key_size(profile, len).is_some();
+        self.cheapest_first_key(profile, n, (0, u64::MAX), written, true)
+    }
+
+    /// For a top-level map of `n` entries whose first key is being read
+    /// with a header that can still announce lengths `lo..=hi` (those of
+    /// them that the header writes: `writes(len)`), the cheapest cost of
+    /// that key's body and the other `n - 1` keys; `None` if impossible.
+    /// Only for specifications whose first key has a language of its own.
+    pub fn cheapest_first_key_in(
+        &self,
+        profile: Profile,
+        n: u64,
+        (lo, hi): (u64, u64),
+        writes: impl Fn(u64) -> bool,
+    ) -> Option<u128> {
+        self.cheapest_first_key(profile, n, (lo, hi), writes, false)
+    }
+
+    /// The cheapest cost of a top-level map's first key of a length in
+    /// `lo..=hi` that `writes` allows, plus the `n - 1` other keys: the
+    /// shortest such key outside the other keys' language against the
+    /// shortest inside it (see [`KeySpec::cheapest_root_keys_size`]). The
+    /// key is charged its header too when `with_header`.
+    fn cheapest_first_key(
+        &self,
+        profile: Profile,
+        n: u64,
+        (lo, hi): (u64, u64),
+        writes: impl Fn(u64) -> bool,
+        with_header: bool,
+    ) -> Option<u128> {
+        let first = self.first.as_ref()?;
+        let shortest = |lang: &KeyLang| {
+            let mut from = lo;
+            loop {
+                let len = lang.next_completion_len(lang.start(), 0, from).filter(|l| *l <= hi)?;
+                if writes(len) {
+                    return Some(len);
+                }
+                from = len.checked_add(1)?;
             }
-            let taken_here: u128 = taken.iter().filter(|(l, _)| *l == len).map(|(_, c)| *c as u128).sum();
-            let free = self.keys_of_len(len).saturating_sub(taken_here);
-            let used = free.min(left);
-            if used > 0 {
-                total += used * self.key_size(profile, len)?;
-                left -= used;
-            }
-            len += 1;
-        }
-        Some(total)
-    }
-
-    /// Symbols allowed at each position class, ascending: the first
-    /// position, then every later one.
-    fn symbols_at(&self, pos: u64) -> Vec<u8> {
-        let alphabet = if pos == 0 { self.first } else { self.rest };
-        alphabet.symbols().collect()
-    }
-
-    /// The `index`-th key (from 0, bytewise order) of length `len`, or
-    /// `None` if there are not that many.
-    pub fn key_at(&self, len: u64, index: u128) -> Option<Vec<u8>> {
-        if index >= self.keys_of_len(len) {
-            return None;
-        }
-        let (first, rest) = (self.symbols_at(0), self.symbols_at(1));
-        let mut key = vec![0u8; len as usize];
-        let mut n = index;
-        for pos in (0..len as usize).rev() {
-            let syms = if pos == 0 { &first } else { &rest };
-            key[pos] = syms[(n % syms.len() as u128) as usize];
-            n /= syms.len() as u128;
-        }
-        Some(key)
-    }
-
-    /// Every key in order of encoded size (shortest first, then bytewise),
-    /// starting at the `index`-th key of length `len`.
-    pub fn keys_from(&self, len: u64, index: u128) -> KeyCursor {
-        let (first, rest) = (self.symbols_at(0), self.symbols_at(1));
-        let mut digits = vec![0usize; len as usize];
-        let mut n = index;
-        for pos in (0..len as usize).rev() {
-            let radix = if pos == 0 { first.len() } else { rest.len() }.max(1) as u128;
-            digits[pos] = (n % radix) as usize;
-            n /= radix;
-        }
-        // An index past the last key of `len` starts at the next length.
-        let exhausted = n > 0 || index >= self.keys_of_len(len);
-        let mut cursor = KeyCursor {
-            len,
-            digits,
-            first,
-            rest,
-            max_len: self.max_len,
         };
-        if exhausted {
-            cursor.next_len();
-        }
-        cursor
-    }
-
-    /// Every key in order of encoded size, from the shortest.
-    pub fn keys_in_order(&self) -> KeyCursor {
-        self.keys_from(self.min_len, 0)
-    }
-}
-
-/// Keys of a specification in order of encoded size (shortest first, then
-/// bytewise): an odometer over the alphabets, so listing `n` keys costs
-/// O(n) time whatever their number.
-#[derive(Clone, Debug)]
-pub struct KeyCursor {
-    /// Length of the next key, and its digits (indices into the alphabets).
-    len: u64,
-    digits: Vec<usize>,
-    first: Vec<u8>,
-    rest: Vec<u8>,
-    max_len: u64,
-}
-
-impl KeyCursor {
-    fn alphabet(&self, pos: usize) -> &[u8] {
-        if pos == 0 {
-            &self.first
-        } else {
-            &self.rest
-        }
-    }
-
-    fn next_len(&mut self) {
-        self.len += 1;
-        self.digits.clear();
-        self.digits.resize(self.len as usize, 0);
-    }
-
-    /// Whether a key of the current length exists at all.
-    fn len_has_keys(&self) -> bool {
-        (0..self.digits.len()).all(|pos| !self.alphabet(pos).is_empty())
-    }
-}
-
-impl Iterator for KeyCursor {
-    type Item = Vec<u8>;
-
-    fn next(&mut self) -> Option<Vec<u8>> {
-        // An empty alphabet rules out this length and, as every later
-        // position shares the `rest` alphabet, every longer one.
-        if self.len > self.max_len || !self.len_has_keys() {
-            return None;
-        }
-        let key: Vec<u8> = self
-            .digits
-            .iter()
-            .enumerate()
-            .map(|(i, d)| self.alphabet(i)[*d])
-            .collect();
-        // Advance the odometer; past the last key of this length, move to
-        // the first key of the next length.
-        let mut i = self.digits.len();
-        loop {
-            if i == 0 {
-                self.next_len();
-                break;
+        let cost = |len: u64| {
+            if with_header {
+                self.key_size(profile, len)
+            } else {
+                Some(len as u128)
             }
-            i -= 1;
-            self.digits[i] += 1;
-            if self.digits[i] < self.alphabet(i).len() {
-                break;
-            }
-            self.digits[i] = 0;
+        };
+        let outside =
+            shortest(&first.outside).and_then(|len| Some(cost(len)? + self.cheapest_keys_size(profile, n - 1, &[])?));
+        let inside = shortest(&first.inside)
+            .and_then(|len| Some(cost(len)? + self.cheapest_keys_size(profile, n - 1, &[(len, 1)])?));
+        match (outside, inside) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
         }
-        Some(key)
     }
+
+    /// A short name for the specification: the pattern(s) and the cap.
+    pub fn describe(&self) -> String {
+        let cap = match self.max_len() {
+            FORMAT_MAX_KEY_LEN => String::new(),
+            n => format!(", at most {n} bytes"),
+        };
+        match &self.first {
+            None => format!("keys `{}`{cap}", self.keys.pattern()),
+            Some(f) => format!(
+                "first key `{}`, other keys `{}`{cap}",
+                f.lang.pattern(),
+                self.keys.pattern()
+            ),
+        }
+    }
+}
+
+/// A count query's answer. Counts saturate at 2^32 − 1, which only a
+/// query for more keys than one map can hold reaches; no map question
+/// here asks one, so the refusal is unreachable, and the exact answer
+/// there (no such keys can be needed) is `None`.
+fn exact(answer: Result<Option<u128>, CountError>) -> Option<u128> {
+    debug_assert!(answer.is_ok(), "{answer:?}");
+    answer.ok().flatten()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Counting keys by listing them all, for a tiny alphabet.
-    fn enumerate(spec: &KeySpec, len: u64) -> Vec<Vec<u8>> {
-        let mut out: Vec<Vec<u8>> = vec![vec![]];
-        for pos in 0..len {
-            out = out
-                .into_iter()
-                .flat_map(|k| {
-                    (0u8..128).filter(move |b| spec.allows_byte(pos, *b)).map(move |b| {
-                        let mut k = k.clone();
-                        k.push(b);
-                        k
-                    })
-                })
-                .collect();
-        }
-        out
-    }
-
-    #[test]
-    fn counts_match_enumeration() {
-        let spec = KeySpec {
-            first: Alphabet::from_ranges(&[(b'a', b'b')]),
-            rest: Alphabet::from_ranges(&[(b'0', b'2')]),
-            min_len: 1,
-            max_len: 6,
-        };
-        for len in 0..=7 {
-            let listed = enumerate(&spec, len).len() as u128;
-            let expected = if spec.allows_len(len) { listed } else { 0 };
-            assert_eq!(spec.keys_of_len(len), expected, "len {len}");
-        }
-    }
-
-    #[test]
-    fn alphabet_sizes() {
-        assert_eq!(Alphabet::alnum().size(), 63);
-        assert_eq!(Alphabet::ident_start().size(), 53);
-        assert_eq!(Alphabet::alnum().first(), Some(b'0'));
-        assert_eq!(Alphabet::ident_start().first(), Some(b'A'));
-    }
-
-    /// Cheapest keys by brute force: list every key up to a length, sort by
-    /// encoded size, drop taken ones, sum the first n.
-    #[test]
-    fn cheapest_matches_brute_force() {
-        let spec = KeySpec {
-            first: Alphabet::from_ranges(&[(b'a', b'c')]),
-            rest: Alphabet::from_ranges(&[(b'0', b'1')]),
-            min_len: 1,
-            max_len: 40,
-        };
-        for profile in Profile::ALL {
-            let mut all: Vec<(u128, Vec<u8>)> = (1..=40)
-                .flat_map(|l| {
-                    if l <= 8 {
-                        enumerate(&spec, l)
-                    } else {
-                        // a few keys of each longer length are plenty for n <= 60
-                        vec![vec![b'a'; l as usize]]
-                    }
-                })
-                .map(|k| (spec.key_size(profile, k.len() as u64).unwrap(), k))
-                .collect();
-            all.sort();
-            let taken = [b"a".to_vec(), b"b0".to_vec(), b"c1".to_vec()];
-            let free: Vec<u128> = all
-                .iter()
-                .filter(|(_, k)| !taken.contains(k))
-                .map(|(s, _)| *s)
-                .collect();
-            for n in 0..60u64 {
-                let expected: u128 = free.iter().take(n as usize).sum();
-                assert_eq!(
-                    spec.cheapest_keys_size(profile, n, &[(1, 1), (2, 2)]),
-                    Some(expected),
-                    "{profile} n={n}"
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn cheapest_is_exact_at_scale_without_overflow() {
-        let spec = KeySpec::new(FirstChar::Alnum, Kmax::Unbounded);
-        // Closed form, not the greedy loop: 63^L keys of length L cost
-        // L + 1 bytes each (fixstr up to 31). Lengths 1..=5 hold
-        // 63 + 3969 + 250047 + 15752961 + 992436543 = 1008443583 keys, fewer
-        // than 2^32, and length 6 (63^6 = 62523502209 keys) holds the rest.
-        let short: u128 = (1..=5).map(|l| 63u128.pow(l) * (l as u128 + 1)).sum();
-        let short_count: u128 = 1_008_443_583;
-        assert_eq!((1..=5).map(|l| 63u128.pow(l)).sum::<u128>(), short_count);
-        let expected = short + ((1u128 << 32) - short_count) * 7;
-        assert_eq!(
-            spec.cheapest_keys_size(Profile::Canonical, 1 << 32, &[]),
-            Some(expected)
-        );
-        let short = KeySpec::new(FirstChar::Alnum, Kmax::Bounded(1));
-        assert_eq!(short.cheapest_keys_size(Profile::Canonical, 63, &[]), Some(126));
-        assert_eq!(short.cheapest_keys_size(Profile::Canonical, 64, &[]), None);
-        let huge = KeySpec {
-            min_len: FORMAT_MAX_KEY_LEN,
-            ..spec
-        };
-        assert_eq!(
-            huge.cheapest_keys_size(Profile::Canonical, 1 << 32, &[]),
-            Some((1u128 << 32) * (5 + FORMAT_MAX_KEY_LEN as u128))
-        );
-    }
-
-    /// The cursor lists exactly the enumerated keys, shortest first and
-    /// bytewise within a length, and `key_at` / `keys_from` agree with it.
-    #[test]
-    fn keys_in_order_match_enumeration() {
-        let spec = KeySpec {
-            first: Alphabet::from_ranges(&[(b'a', b'b')]),
-            rest: Alphabet::from_ranges(&[(b'0', b'2')]),
-            min_len: 1,
-            max_len: 4,
-        };
-        let listed: Vec<Vec<u8>> = (1..=4).flat_map(|l| enumerate(&spec, l)).collect();
-        assert_eq!(listed.len(), 2 + 6 + 18 + 54);
-        let cursor: Vec<Vec<u8>> = spec.keys_in_order().collect();
-        assert_eq!(cursor, listed);
-        for (i, key) in listed.iter().enumerate() {
-            let len = key.len() as u64;
-            let before = listed.iter().take_while(|k| (k.len() as u64) < len).count();
-            let index = (i - before) as u128;
-            assert_eq!(spec.key_at(len, index).as_ref(), Some(key));
-            assert_eq!(spec.keys_from(len, index).next().as_ref(), Some(key));
-        }
-        assert_eq!(spec.key_at(2, 6), None);
-        // Past the last key of a length, the next length starts.
-        assert_eq!(spec.keys_from(2, 6).next(), Some(b"a00".to_vec()));
-        let no_rest = KeySpec {
-            rest: Alphabet::from_ranges(&[]),
-            ..spec
-        };
-        assert_eq!(
-            no_rest.keys_in_order().collect::<Vec<_>>(),
-            vec![b"a".to_vec(), b"b".to_vec()]
-        );
-    }
 
     #[test]
     fn kmax_parsing() {
@@ -579,5 +381,80 @@ mod tests {
         ));
         assert!(matches!("x".parse::<Kmax>(), Err(KeyArgError::KmaxInvalid(_))));
         assert!(matches!("-1".parse::<Kmax>(), Err(KeyArgError::KmaxInvalid(_))));
+    }
+
+    /// The top-level map's keys, by brute force over small languages: every
+    /// choice of a first key and `n - 1` distinct other keys, cheapest
+    /// total, against [`KeySpec::cheapest_root_keys_size`].
+    #[test]
+    fn root_keys_by_brute_force() {
+        let cases = [
+            ("[ab]", Some("a")),
+            ("[ab]", Some("c")),
+            ("[ab]{1,2}", Some("[ab]")),
+            ("[ab]{1,2}", Some("b|cc")),
+            ("a|bb|ccc", Some("bb|d")),
+            ("[ab]+", None),
+            ("x{2}|y", Some("y|zz")),
+        ];
+        let mut checked = 0;
+        for (keys, first) in cases {
+            let spec = KeySpec::from_patterns(keys, first, 3).unwrap();
+            let all = |lang: &KeyLang| -> Vec<Vec<u8>> {
+                (0..=3)
+                    .flat_map(|l| lang.keys_from(l, 0).unwrap().take_while(move |k| k.len() as u64 == l))
+                    .collect()
+            };
+            let others = all(spec.keys());
+            let firsts = all(spec.first_keys());
+            for profile in [Profile::Canonical, Profile::Legacy] {
+                let size = |k: &[u8]| spec.key_size(profile, k.len() as u64).unwrap();
+                for n in 1..=6u64 {
+                    let mut best: Option<u128> = None;
+                    for f in &firsts {
+                        // The n - 1 cheapest other keys that are not f.
+                        let mut rest: Vec<u128> = others.iter().filter(|k| *k != f).map(|k| size(k)).collect();
+                        rest.sort_unstable();
+                        if rest.len() as u64 >= n - 1 {
+                            let total = size(f) + rest[..(n - 1) as usize].iter().sum::<u128>();
+                            best = Some(best.map_or(total, |b| b.min(total)));
+                        }
+                    }
+                    assert_eq!(
+                        spec.cheapest_root_keys_size(profile, n),
+                        best,
+                        "{keys} {first:?} n={n} {profile}"
+                    );
+                    checked += 1;
+                }
+            }
+        }
+        assert_eq!(checked, 7 * 2 * 6);
+    }
+
+    #[test]
+    fn presets_and_patterns() {
+        let alnum = KeySpec::new(FirstChar::Alnum, Kmax::Bounded(31));
+        assert_eq!(alnum, KeySpec::new(FirstChar::Alnum, Kmax::Bounded(31)));
+        assert_eq!(alnum.keys_of_len(1), 63);
+        assert_eq!(alnum.keys_of_len(32), 0);
+        assert!(alnum.check(b"a_0").is_ok());
+        assert!(matches!(
+            alnum.check(b"a-b"),
+            Err(KeyError::Byte { pos: 1, byte: b'-' })
+        ));
+        assert_eq!(KeySpec::new(FirstChar::Ident, Kmax::Unbounded).keys_of_len(1), 53);
+        let with_first = KeySpec::from_patterns("[a-z]+", Some("_id"), 64).unwrap();
+        assert!(with_first.has_first_key_rule());
+        assert!(with_first.check_first(b"_id").is_ok());
+        assert!(with_first.check(b"_id").is_err());
+        // The same language given twice is no rule of its own.
+        assert!(!KeySpec::from_patterns("[a-z]+", Some("[a-z]+"), 64)
+            .unwrap()
+            .has_first_key_rule());
+        assert_eq!(
+            with_first.describe(),
+            "first key `_id`, other keys `[a-z]+`, at most 64 bytes"
+        );
     }
 }

@@ -53,7 +53,7 @@ use regex_automata::{Anchored, MatchKind};
 
 use super::keys::FORMAT_MAX_KEY_LEN;
 use super::marker::{Kind, Width};
-use super::profile::Profile;
+use super::profile::{Place, Profile};
 
 /// Counts saturate here: "at least 2^32 − 1", which is more distinct keys
 /// than any msgpack map can hold (a map has at most 2^32 − 1 entries), so
@@ -233,9 +233,8 @@ impl StrHeaders {
         // narrower ones' ends.
         let mut next = 0u64;
         for width in Width::ALL {
-            if let Some(r) = profile.len_range(Kind::Str, width) {
-                let lo = (*r.start()).max(next);
-                let hi = *r.end();
+            for &(lo, hi) in profile.lengths(Place::Nested, Kind::Str, width) {
+                let lo = lo.max(next);
                 if lo <= hi {
                     ranges.push((lo, hi, width.header_size()));
                     next = hi.saturating_add(1);
@@ -243,6 +242,13 @@ impl StrHeaders {
             }
         }
         StrHeaders { ranges }
+    }
+
+    /// [`StrHeaders::for_profile`], built once per profile.
+    pub fn of(profile: Profile) -> &'static StrHeaders {
+        static TABLE: std::sync::OnceLock<Vec<StrHeaders>> = std::sync::OnceLock::new();
+        let table = TABLE.get_or_init(|| Profile::ALL.into_iter().map(StrHeaders::for_profile).collect());
+        &table[profile as usize]
     }
 
     /// The ranges, ascending.
@@ -554,6 +560,8 @@ impl KeyLang {
     pub fn keys_from(&self, len: u64, index: u64) -> Result<KeyCursor, CountError> {
         let mut cursor = KeyCursor {
             lang: self.clone(),
+            origin: self.inner.dfa.start,
+            fixed: false,
             len,
             key: Vec::new(),
             edges: Vec::new(),
@@ -574,10 +582,31 @@ impl KeyLang {
         Ok(cursor)
     }
 
+    /// The ways to finish a key from state `s`, reached after `got` bytes,
+    /// with exactly `more` further bytes (within the cap: checked here,
+    /// once), bytewise.
+    pub fn completions_from(&self, s: State, got: u64, more: u64) -> KeyCursor {
+        let mut cursor = KeyCursor {
+            lang: self.clone(),
+            origin: s.0,
+            fixed: true,
+            len: more,
+            key: Vec::new(),
+            edges: Vec::new(),
+            live: false,
+        };
+        if self.completions(s, got, more) > 0 {
+            cursor.live = cursor.fill_from(0);
+        }
+        cursor
+    }
+
     /// Every key in order of length, then bytewise, from the shortest.
     pub fn keys_in_order(&self) -> KeyCursor {
         let mut cursor = KeyCursor {
             lang: self.clone(),
+            origin: self.inner.dfa.start,
+            fixed: false,
             len: 0,
             key: Vec::new(),
             edges: Vec::new(),
@@ -804,6 +833,11 @@ impl Run<'_> {
 #[derive(Clone, Debug)]
 pub struct KeyCursor {
     lang: KeyLang,
+    /// Where the listed strings start: the automaton's start for keys, or
+    /// the state a key's first bytes reach for its completions.
+    origin: u32,
+    /// Only strings of length `len` (completions), not longer ones after.
+    fixed: bool,
     /// Length of the next key, the key itself, and for each of its bytes
     /// the edge (index into the language's adjacency list) it takes.
     len: u64,
@@ -817,7 +851,7 @@ impl KeyCursor {
     fn state_before(&self, i: usize) -> u32 {
         let dfa = &self.lang.inner.dfa;
         if i == 0 {
-            dfa.start
+            self.origin
         } else {
             dfa.adj[self.edges[i - 1] as usize].1
         }
@@ -872,6 +906,9 @@ impl KeyCursor {
 
     /// Move to the first key of the next length that has keys, if any.
     fn next_len(&mut self) -> bool {
+        if self.fixed {
+            return false;
+        }
         let lang = &self.lang;
         let Some(from) = self.len.checked_add(1) else {
             return false;
@@ -1625,13 +1662,17 @@ fn hash_row(row: &[u32]) -> u64 {
 }
 
 #[cfg(test)]
+mod alphabet_reference;
+
+#[cfg(test)]
 mod tests {
     use std::collections::{HashMap, HashSet};
 
     use regex::bytes::Regex;
 
+    use super::alphabet_reference::AlphabetSpec;
     use super::*;
-    use crate::msgpack::keys::{FirstChar, KeySpec, Kmax};
+    use crate::msgpack::keys::{FirstChar, Kmax};
 
     const U32: u64 = u32::MAX as u64;
 
@@ -2389,7 +2430,7 @@ mod tests {
                 checked += 1;
             }
         }
-        assert_eq!(checked, 50);
+        assert_eq!(checked, Profile::ALL.len() * 10);
         assert_eq!(
             StrHeaders::for_profile(Profile::Canonical).ranges(),
             &[(0, 31, 1), (32, 255, 2), (256, 65_535, 3), (65_536, U32, 5)]
@@ -2400,7 +2441,7 @@ mod tests {
         );
     }
 
-    /// The presets agree with today's `KeySpec`.
+    /// The presets agree with the alphabet-based reference.
     #[test]
     fn presets_match_keyspec() {
         let mut checked = 0;
@@ -2442,7 +2483,7 @@ mod tests {
             (FirstChar::Ident, "[A-Za-z_][A-Za-z0-9_]*"),
         ] {
             for kmax in caps {
-                let spec = KeySpec::new(first, kmax);
+                let spec = AlphabetSpec::new(first, kmax);
                 let lang = KeyLang::new(pattern, kmax.max_len()).unwrap();
                 let lens = (0..=40u64).chain([254, 255, 256, 65_535, 65_536, 1 << 20, U32 - 1, U32]);
                 for len in lens {
@@ -2500,7 +2541,7 @@ mod tests {
     #[test]
     fn keys_from_streams() {
         let lang = KeyLang::new("[A-Za-z0-9_]+", U32).unwrap();
-        let spec = KeySpec::new(FirstChar::Alnum, Kmax::Unbounded);
+        let spec = AlphabetSpec::new(FirstChar::Alnum, Kmax::Unbounded);
         let count = 1_200_000;
         let mut ours = lang.keys_from(3, 200_000).unwrap();
         let mut theirs = spec.keys_from(3, 200_000);

@@ -25,6 +25,6 @@ pub mod write;
 /// every conforming blob decodes and every encoded one can be checked.
 pub const MAX_DEPTH: usize = 256;
 
-pub use keys::{Alphabet, FirstChar, KeySpec, Kmax};
+pub use keys::{FirstChar, KeySpec, Kmax};
 pub use marker::{IntFormat, Kind, Marker, Width};
 pub use profile::Profile;

@@ -345,9 +345,11 @@ impl<'a> Reader<'a> {
                     return Err(self.broken(at, Broken::CountTooLarge { kind, n, left }));
                 }
                 let mut seen: HashSet<&[u8]> = HashSet::with_capacity(n as usize);
-                for _ in 0..n {
+                for i in 0..n {
                     let key_at = self.at;
-                    let key = self.key()?;
+                    // The top-level map's first key may have a language of
+                    // its own.
+                    let key = self.key(depth == 0 && i == 0)?;
                     if !seen.insert(key) {
                         let key = String::from_utf8_lossy(key).into_owned();
                         return Err(self.broken(key_at, Broken::DuplicateKey(key)));
@@ -359,7 +361,7 @@ impl<'a> Reader<'a> {
         Ok(())
     }
 
-    fn key(&mut self) -> Result<&'a [u8], Violation> {
+    fn key(&mut self, first: bool) -> Result<&'a [u8], Violation> {
         let at = self.at;
         let m = self.byte("key marker")?;
         let (width, fix) = match m {
@@ -372,7 +374,12 @@ impl<'a> Reader<'a> {
         let n = self.length(Place::Nested, Kind::Str, width, fix, at)?;
         let body_at = self.at;
         let key = self.take(n, "key body")?;
-        if let Err(error) = self.keys.check(key) {
+        let allowed = if first {
+            self.keys.check_first(key)
+        } else {
+            self.keys.check(key)
+        };
+        if let Err(error) = allowed {
             let key = String::from_utf8_lossy(key).into_owned();
             return Err(self.broken(body_at, Broken::Key { key, error }));
         }

@@ -15,19 +15,20 @@ use ahash::AHashSet as HashSet;
 use crate::detect::decode::{decode_msgpack, DecodeError};
 use crate::detect::{classify, Format, Reason};
 use crate::hex::hex;
-use crate::msgpack::keys::{KeyCursor, KeyError};
+use crate::msgpack::keys::KeyError;
+use crate::msgpack::lang::{KeyCursor, KeyLang};
 use crate::msgpack::write::{padding_value, write_narrowest_header};
 use crate::msgpack::{KeySpec, Kind, Profile};
 use crate::proof::conformance::{self, Violation};
-use crate::proof::oracle::{Expect, KeySet, Parser};
+use crate::proof::oracle::{self, Expect, KeySet, Parser};
 
 /// Why a witness could not be built.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum WitnessError {
     #[error("length {0} must be in [4, 2^31) to be a colliding length")]
     OutOfRange(u64),
-    #[error("no conforming document of length {len} starts with {prefix}: oracle set is {set}")]
-    Impossible { len: u64, prefix: String, set: String },
+    #[error("no conforming document of length {len} starts with {prefix}: {why}")]
+    Impossible { len: u64, prefix: String, why: String },
     #[error("builder stuck at byte {at} ({state}): the oracle admitted a length it cannot reach")]
     Stuck { at: usize, state: String },
     #[error("witness check failed: {0}")]
@@ -81,14 +82,21 @@ pub fn build_colliding(profile: Profile, keys: &KeySpec, len: u64) -> Result<Vec
 /// Build a conforming blob of exactly `len` bytes starting with `prefix`.
 pub fn build(profile: Profile, keys: &KeySpec, len: u64, prefix: &[u8]) -> Result<Vec<u8>, WitnessError> {
     let target = len as u128;
-    let mut p = Parser::new(profile, *keys);
+    let mut p = Parser::new(profile, keys.clone());
     p.feed(prefix);
     let set = p.lengths();
     if !set.contains(target) {
+        // Say why: the byte that rules every document out, or the lengths
+        // documents with this start do have.
+        let answer = oracle::answer(profile, keys, prefix);
+        let why = match answer.steps.last().filter(|_| set.is_empty()) {
+            Some(step) if step.contains("impossible") => step.clone(),
+            _ => format!("documents starting with these bytes have lengths {set}"),
+        };
         return Err(WitnessError::Impossible {
             len,
             prefix: hex(prefix),
-            set: set.to_string(),
+            why,
         });
     }
     let mut out = prefix.to_vec();
@@ -119,16 +127,28 @@ pub fn build(profile: Profile, keys: &KeySpec, len: u64, prefix: &[u8]) -> Resul
                     return Err(stuck(&out, &p));
                 }
             }
-            Expect::KeyBody { left, got } => {
-                // Fill all but the last byte with the smallest allowed
-                // symbols in one go; choose bytes one at a time otherwise.
-                let bulk: Vec<u8> = (got..got + left - 1)
-                    .map(|pos| (0..128u8).find(|b| keys.allows_byte(pos, *b)).unwrap_or(0))
-                    .collect();
-                if left > 1 && try_extend(&mut p, &mut out, &bulk) {
-                    continue;
-                }
-                if !(0..128u8).any(|b| keys.allows_byte(got, b) && try_extend(&mut p, &mut out, &[b])) {
+            Expect::KeyBody { .. } => {
+                // Inside a key (the prefix ends in one): its completions in
+                // order, for a top-level first key of its own language those
+                // outside the other keys' language first. Finished keys of
+                // this length and prefix rule out at most as many
+                // completions as the map has keys, so few are tried.
+                let (prefix, total, first) = p.key_in_progress().ok_or_else(|| stuck(&out, &p))?;
+                let (prefix, got) = (prefix.to_vec(), prefix.len() as u64);
+                let langs: Vec<&KeyLang> = match (first, keys.first_keys_outside(), keys.first_keys_inside()) {
+                    (true, Some(outside), Some(inside)) => vec![outside, inside],
+                    (true, _, _) => vec![keys.first_keys()],
+                    (false, _, _) => vec![keys.keys()],
+                };
+                let tries = p.current_map_keys().map_or(0, |k| k.len()) + 1;
+                let done = langs.into_iter().any(|lang| {
+                    lang.walk(&prefix).is_some_and(|s| {
+                        lang.completions_from(s, got, total - got)
+                            .take(tries)
+                            .any(|rest| try_extend(&mut p, &mut out, &rest))
+                    })
+                });
+                if !done {
                     return Err(stuck(&out, &p));
                 }
             }
@@ -141,14 +161,37 @@ pub fn build(profile: Profile, keys: &KeySpec, len: u64, prefix: &[u8]) -> Resul
                     return Err(stuck(&out, &p));
                 }
             }
-            Expect::Key => {
+            Expect::Key { first: true } if keys.has_first_key_rule() => {
+                // The top-level map's first key, of its own language: the
+                // shortest outside the other keys' language, or the shortest
+                // inside it, whichever keeps the target reachable.
+                let candidates = [keys.first_keys_outside(), keys.first_keys_inside()]
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|lang| lang.keys_in_order().next());
+                let mut done = false;
+                for key in candidates {
+                    let mut bytes = Vec::with_capacity(key.len() + 5);
+                    if write_narrowest_header(&mut bytes, profile, Kind::Str, key.len() as u64) {
+                        bytes.extend_from_slice(&key);
+                        if try_extend(&mut p, &mut out, &bytes) {
+                            done = true;
+                            break;
+                        }
+                    }
+                }
+                if !done {
+                    return Err(stuck(&out, &p));
+                }
+            }
+            Expect::Key { .. } => {
                 // Cheapest free key: the choice the oracle's minimum is
                 // built from, so it keeps the target reachable. No trial
                 // copy of the parser here: maps can have millions of
                 // entries, and a wrong step is caught right after.
                 let depth = p.depth();
                 if cursor.as_ref().is_none_or(|(d, _)| *d != depth) {
-                    cursor = Some((depth, keys.keys_in_order()));
+                    cursor = Some((depth, keys.keys().keys_in_order()));
                 }
                 let taken = p.current_map_keys().ok_or_else(|| stuck(&out, &p))?;
                 let key = cursor
@@ -233,27 +276,36 @@ pub fn verify_document(profile: Profile, keys: &KeySpec, blob: &[u8]) -> Result<
     Ok(())
 }
 
-/// Every map (at any depth) has distinct str keys allowed by `keys`.
+/// Every map (at any depth) has distinct str keys allowed by `keys` (the
+/// top-level map's first key by its own language, if it has one).
 pub fn check_keys(keys: &KeySpec, value: &rmpv::Value) -> Result<(), KeyProblem> {
+    check_keys_at(keys, value, true)
+}
+
+fn check_keys_at(keys: &KeySpec, value: &rmpv::Value, top: bool) -> Result<(), KeyProblem> {
     match value {
         rmpv::Value::Map(entries) => {
             let mut seen = HashSet::new();
-            for (k, v) in entries {
+            for (i, (k, v)) in entries.iter().enumerate() {
                 let rmpv::Value::String(s) = k else {
                     return Err(KeyProblem::NotStr(k.to_string()));
                 };
                 let bytes = s.as_bytes();
                 let shown = || String::from_utf8_lossy(bytes).into_owned();
-                keys.check(bytes)
-                    .map_err(|error| KeyProblem::NotAllowed { key: shown(), error })?;
+                let allowed = if top && i == 0 {
+                    keys.check_first(bytes)
+                } else {
+                    keys.check(bytes)
+                };
+                allowed.map_err(|error| KeyProblem::NotAllowed { key: shown(), error })?;
                 if !seen.insert(bytes) {
                     return Err(KeyProblem::Duplicate(shown()));
                 }
-                check_keys(keys, v)?;
+                check_keys_at(keys, v, false)?;
             }
             Ok(())
         }
-        rmpv::Value::Array(items) => items.iter().try_for_each(|v| check_keys(keys, v)),
+        rmpv::Value::Array(items) => items.iter().try_for_each(|v| check_keys_at(keys, v, false)),
         _ => Ok(()),
     }
 }

@@ -163,7 +163,7 @@ pub fn oracle_contains_own_length(config: &Config, blob: &[u8]) -> Result<(), Fi
     let len = blob.len() as u128;
     let ends = (0..=blob.len().min(PREFIXES_CHECKED)).chain(std::iter::once(blob.len()));
     for n in ends {
-        let set = oracle::lengths(profile, keys, &blob[..n]);
+        let set = oracle::lengths(profile, &keys, &blob[..n]);
         if !set.contains(len) {
             return Err(finding(format!(
                 "oracle unsound: {config}: the {n}-byte prefix {} has lengths {set}, \
@@ -404,7 +404,7 @@ pub fn oracle_vs_raw(data: &[u8]) -> Outcome {
     let len = blob.len() as u128;
     let mut previous: Option<LengthSet> = None;
     for n in 0..=blob.len().min(PREFIXES_CHECKED) {
-        let set = oracle::lengths(profile, keys, &blob[..n]);
+        let set = oracle::lengths(profile, &keys, &blob[..n]);
         if let Some(prev) = &previous {
             if !subset(&set, prev) {
                 return Err(finding(format!(

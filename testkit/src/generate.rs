@@ -24,6 +24,7 @@ use proptest::strategy::{BoxedStrategy, Union};
 
 use prefixproof::detect::decode::decode_msgpack;
 use prefixproof::hex::hex;
+use prefixproof::msgpack::lang::KeyLang;
 use prefixproof::msgpack::{KeySpec, Profile};
 use prefixproof::proof::witness::{self, WitnessError};
 
@@ -94,84 +95,116 @@ impl fmt::Debug for Encoded {
 // ---------------------------------------------------------------------------
 // Keys
 
-/// Key lengths within `keys`, biased toward the str header boundaries
-/// (1, 31, 32, 255, 256; 65535 and 65536 sparingly, they are big).
-pub fn key_len(keys: &KeySpec) -> BoxedStrategy<u64> {
-    let (lo, hi) = (keys.min_len.max(1), keys.max_len);
-    let mut arms: Vec<(u32, BoxedStrategy<u64>)> = Vec::new();
-    if lo <= hi.min(8) {
-        arms.push((180, (lo..=hi.min(8)).boxed()));
-    }
-    let near: Vec<u64> = [1, 2, 31, 32, 255, 256]
-        .into_iter()
-        .filter(|l| (lo..=hi).contains(l))
-        .collect();
-    if !near.is_empty() {
-        arms.push((60, select(near).boxed()));
-    }
-    if lo <= hi.min(300) {
-        arms.push((30, (lo..=hi.min(300)).boxed()));
-    }
-    let far: Vec<u64> = [65_535, 65_536].into_iter().filter(|l| (lo..=hi).contains(l)).collect();
-    if !far.is_empty() {
-        arms.push((1, select(far).boxed()));
-    }
-    if arms.is_empty() {
-        // A specification whose shortest key is long: use exactly that.
-        arms.push((1, Just(lo).boxed()));
-    }
-    Union::new_weighted(arms).boxed()
-}
-
-/// A key of `keys` of length `len`, its characters drawn from `seed`.
-/// `None` if an alphabet is empty.
-pub fn make_key(keys: &KeySpec, len: u64, seed: u64) -> Option<String> {
-    let first: Vec<u8> = keys.first.symbols().collect();
-    let rest: Vec<u8> = keys.rest.symbols().collect();
-    if first.is_empty() || (len > 1 && rest.is_empty()) {
-        return None;
-    }
-    let mut rng = SplitMix(seed);
-    let mut key = String::with_capacity(len as usize);
-    for pos in 0..len {
-        let syms = if pos == 0 { &first } else { &rest };
-        key.push(syms[(rng.next() % syms.len() as u64) as usize] as char);
-    }
-    Some(key)
-}
-
-/// Keys allowed by `keys`.
-pub fn key(keys: &KeySpec) -> BoxedStrategy<String> {
-    let spec = *keys;
-    (key_len(keys), any::<u64>())
-        .prop_filter_map("key alphabet is empty", move |(len, seed)| make_key(&spec, len, seed))
+/// Lengths of keys of `lang`, biased toward the str header boundaries
+/// (1, 31, 32, 255, 256; 65535 and 65536 sparingly, they are big). Each
+/// candidate becomes the shortest length at least as long that has keys.
+pub fn key_len_of(lang: &KeyLang) -> BoxedStrategy<u64> {
+    let lang = lang.clone();
+    let candidates = prop_oneof![
+        180 => 0u64..=8,
+        60 => select(vec![1u64, 2, 31, 32, 255, 256]),
+        30 => 0u64..=300,
+        1 => select(vec![65_535u64, 65_536]),
+    ];
+    candidates
+        .prop_filter_map("no key that long", move |want| {
+            // Past the longest key, fall back to the shortest.
+            lang.next_completion_len(lang.start(), 0, want)
+                .or_else(|| lang.min_len())
+        })
         .boxed()
 }
 
-/// A key of `keys` that is not `taken`, as short as possible, drawn from
-/// `seed`.
-fn fresh_key(keys: &KeySpec, taken: impl Fn(&str) -> bool, seed: u64) -> Option<String> {
-    let lo = keys.min_len.max(1);
+/// Key lengths of the specification's (non-first) keys.
+pub fn key_len(keys: &KeySpec) -> BoxedStrategy<u64> {
+    key_len_of(keys.keys())
+}
+
+/// A key of `lang` of length `len`, drawn from `seed`; `None` if there is
+/// no key of that length.
+pub fn make_key_of(lang: &KeyLang, len: u64, seed: u64) -> Option<String> {
+    let count = lang.keys_of_len(len);
+    if count == 0 {
+        return None;
+    }
+    let key = lang.key_at(len, seed % count).ok().flatten()?;
+    String::from_utf8(key).ok()
+}
+
+/// A key of `keys` (a non-first key) of length `len`, drawn from `seed`.
+pub fn make_key(keys: &KeySpec, len: u64, seed: u64) -> Option<String> {
+    make_key_of(keys.keys(), len, seed)
+}
+
+/// Keys of `lang`.
+pub fn key_of(lang: &KeyLang) -> BoxedStrategy<String> {
+    let l = lang.clone();
+    (key_len_of(lang), any::<u64>())
+        .prop_filter_map("no key of that length", move |(len, seed)| make_key_of(&l, len, seed))
+        .boxed()
+}
+
+/// Keys allowed by `keys` (other than a top-level first key).
+pub fn key(keys: &KeySpec) -> BoxedStrategy<String> {
+    key_of(keys.keys())
+}
+
+/// Lengths with at most this many keys are searched in order by
+/// [`fresh_key_of`]; longer ones only at random (documents fill up to
+/// millions of keys, and an ordered search per key would be quadratic).
+const SMALL_LENGTH: u64 = 64;
+
+/// A key of `lang` that is not `taken`, as short as possible, drawn from
+/// `seed`: a few random keys of each length, and every key of a length
+/// with few of them (so small languages are not missed).
+fn fresh_key_of(lang: &KeyLang, taken: impl Fn(&str) -> bool, seed: u64) -> Option<String> {
     let mut rng = SplitMix(seed);
-    for len in lo..=keys.max_len.min(lo + 64) {
-        // A few random tries per length; the spaces are huge beyond len 2.
+    let mut from = 0;
+    for _ in 0..64 {
+        let len = lang.next_completion_len(lang.start(), 0, from)?;
         for _ in 0..8 {
-            let k = make_key(keys, len, rng.next())?;
+            let k = make_key_of(lang, len, rng.next())?;
             if !taken(&k) {
                 return Some(k);
             }
         }
+        if lang.keys_of_len(len) <= SMALL_LENGTH {
+            let free = lang
+                .keys_from(len, 0)
+                .ok()?
+                .take_while(|k| k.len() as u64 == len)
+                .filter_map(|k| String::from_utf8(k).ok())
+                .find(|k| !taken(k));
+            if free.is_some() {
+                return free;
+            }
+        }
+        from = len + 1;
     }
     None
+}
+
+/// A non-first key of `keys` that is not `taken`.
+fn fresh_key(keys: &KeySpec, taken: impl Fn(&str) -> bool, seed: u64) -> Option<String> {
+    fresh_key_of(keys.keys(), taken, seed)
 }
 
 /// `count` distinct keys of `keys`: the ones from `offset` on, in order,
 /// at the shortest length that has enough of them. Cheap even for 65536
 /// keys.
 pub fn bulk_keys(keys: &KeySpec, count: usize, offset: u64) -> Option<Vec<String>> {
-    let need = count as u128 + offset as u128;
-    let len = (keys.min_len.max(1)..=keys.max_len.min(64)).find(|l| keys.keys_of_len(*l) >= need)?;
-    keys.keys_from(len, offset as u128)
+    let lang = keys.keys();
+    let need = count as u64 + offset;
+    let mut from = 0;
+    let len = loop {
+        let len = lang.next_completion_len(lang.start(), 0, from).filter(|l| *l <= 64)?;
+        if lang.keys_of_len(len) >= need {
+            break len;
+        }
+        from = len + 1;
+    };
+    lang.keys_from(len, offset)
+        .ok()?
         .take(count)
         .map(|k| String::from_utf8(k).ok())
         .collect()
@@ -370,7 +403,7 @@ fn dedup(entries: Vec<(String, Value)>) -> Map {
 /// A map or array of 65535 or 65536 cheap elements (keys enumerated, values
 /// nil/bool/small ints from a seed): the 16-bit/32-bit count boundary.
 fn bulk(keys: &KeySpec, as_map: bool) -> BoxedStrategy<Value> {
-    let spec = *keys;
+    let spec = keys.clone();
     (select(vec![65_535usize, 65_536]), any::<u64>(), 0u64..1_000)
         .prop_filter_map("too few keys for a bulk map", move |(n, seed, offset)| {
             let mut rng = SplitMix(seed);
@@ -392,16 +425,17 @@ fn bulk(keys: &KeySpec, as_map: bool) -> BoxedStrategy<Value> {
 /// Any value `profile` can write, with maps obeying `keys`: leaves, and
 /// arrays and maps nested up to [`DEPTH`] levels.
 pub fn value(profile: Profile, keys: &KeySpec) -> BoxedStrategy<Value> {
-    let spec = *keys;
+    let keys = key(keys);
     leaf(profile)
         .prop_recursive(DEPTH, 64, 17, move |inner| {
             let items = inner.clone();
+            let keys = keys.clone();
             prop_oneof![
                 container_len()
                     .prop_flat_map(move |n| proptest::collection::vec(items.clone(), n))
                     .prop_map(Value::Array),
                 container_len()
-                    .prop_flat_map(move |n| proptest::collection::vec((key(&spec), inner.clone()), n))
+                    .prop_flat_map(move |n| proptest::collection::vec((keys.clone(), inner.clone()), n))
                     .prop_map(|entries| Value::Map(dedup(entries))),
             ]
         })
@@ -412,17 +446,41 @@ pub fn value(profile: Profile, keys: &KeySpec) -> BoxedStrategy<Value> {
 /// [`value`]s, its size biased toward 15/16. Rarely (they are big) the
 /// top-level map or one value is a 65535/65536-element container.
 pub fn document(profile: Profile, keys: &KeySpec) -> BoxedStrategy<Document> {
-    let spec = *keys;
+    // The first entry's key comes from the first key's language (which
+    // may be its own), the others from everyone's.
+    let (first, other, v) = (key_of(keys.first_keys()), key(keys), value(profile, keys));
     let entries = container_len()
-        .prop_flat_map(move |n| proptest::collection::vec((key(&spec), value(profile, &spec)), n))
-        .prop_map(|e| Document(dedup(e)));
-    let big_map = bulk(keys, true).prop_map(|v| match v {
-        Value::Map(m) => Document(m),
-        _ => Document::default(),
-    });
-    let big_value =
-        (key(keys), prop_oneof![bulk(keys, false), bulk(keys, true)]).prop_map(|(k, v)| Document(Map(vec![(k, v)])));
-    prop_oneof![300 => entries, 1 => big_map, 1 => big_value].boxed()
+        .prop_flat_map(move |n| {
+            (
+                proptest::collection::vec((first.clone(), v.clone()), n.min(1)),
+                proptest::collection::vec((other.clone(), v.clone()), n.saturating_sub(1)),
+            )
+        })
+        .prop_map(|(mut e, rest)| {
+            e.extend(rest);
+            Document(dedup(e))
+        });
+    // Maps of 65536 entries only where the key language has that many
+    // keys (a filter that can never pass would stall the generator).
+    let spec = keys.clone();
+    let mut arms: Vec<(u32, BoxedStrategy<Document>)> = vec![(300, entries.boxed())];
+    let big_maps = bulk_keys(keys, 65_536, 1_000).is_some();
+    if big_maps {
+        let big_map = bulk(keys, true).prop_map(|v| match v {
+            Value::Map(m) => Document(m),
+            _ => Document::default(),
+        });
+        arms.push((1, big_map.boxed()));
+    }
+    let big_values = if big_maps {
+        prop_oneof![bulk(keys, false), bulk(keys, true)].boxed()
+    } else {
+        bulk(keys, false)
+    };
+    let big_value = (key_of(keys.first_keys()), big_values).prop_map(|(k, v)| Document(Map(vec![(k, v)])));
+    arms.push((1, big_value.boxed()));
+    // Bulk maps list the other keys' language: fit the first key to its own.
+    Union::new_weighted(arms).prop_map(move |d| d.fit_keys(&spec)).boxed()
 }
 
 /// Choices for `profile`: random (from a seed) or default for any-width;
@@ -448,7 +506,7 @@ pub fn encoded(profile: Profile, keys: &KeySpec) -> BoxedStrategy<Encoded> {
 /// Documents whose default encoding under `profile` ([`profile_encode::encode`])
 /// is exactly `len` bytes.
 pub fn document_of_len(profile: Profile, keys: &KeySpec, len: u64) -> BoxedStrategy<Document> {
-    let spec = *keys;
+    let spec = keys.clone();
     (document(profile, keys), any::<u64>())
         .prop_filter_map("length unreachable", move |(doc, salt)| {
             pad_to(profile, &spec, doc, len, None, salt).map(|e| e.doc)
@@ -459,7 +517,7 @@ pub fn document_of_len(profile: Profile, keys: &KeySpec, len: u64) -> BoxedStrat
 /// Documents encoded under `profile` to exactly `len` bytes, any-width
 /// headers chosen at random.
 pub fn encoded_of_len(profile: Profile, keys: &KeySpec, len: u64) -> BoxedStrategy<Encoded> {
-    let spec = *keys;
+    let spec = keys.clone();
     (document(profile, keys), choices(profile), any::<u64>())
         .prop_filter_map("length unreachable", move |(doc, c, salt)| {
             pad_to(profile, &spec, doc, len, c.seed, salt)
@@ -485,7 +543,13 @@ pub fn pad_to(
     let fill = make_key(keys, 16, salt ^ 0x5eed).unwrap_or_else(|| "x".into());
     loop {
         let taken: HashSet<&str> = entries.iter().map(|(k, _)| k.as_str()).collect();
-        let pad_key = fresh_key(keys, |k| taken.contains(k), salt)?;
+        // The padding entry is the map's first when nothing else is left.
+        let lang = if entries.is_empty() {
+            keys.first_keys()
+        } else {
+            keys.keys()
+        };
+        let pad_key = fresh_key_of(lang, |k| taken.contains(k), salt)?;
         let mut candidate = entries.clone();
         candidate.push((pad_key, Value::Nil));
         let mut doc = Document(Map(candidate));
@@ -541,14 +605,13 @@ pub struct Around {
 /// Random material for [`around_prefix`] under `profile` and `keys`: small
 /// values, so a document fits even the 223-byte collisions.
 pub fn around(profile: Profile, keys: &KeySpec) -> BoxedStrategy<Around> {
-    let spec = *keys;
-    let short_key = (
-        spec.min_len.max(1)..=spec.max_len.min(8).max(spec.min_len.max(1)),
-        any::<u64>(),
-    )
-        .prop_filter_map("empty alphabet", move |(l, s)| make_key(&spec, l, s));
+    let lang = keys.keys().clone();
+    let short_key = (0u64..=8, any::<u64>()).prop_filter_map("no short key", move |(want, seed)| {
+        let len = lang.next_completion_len(lang.start(), 0, want).filter(|l| *l <= 8)?;
+        make_key_of(&lang, len, seed)
+    });
     (
-        key(keys),
+        key_of(keys.first_keys()),
         any::<u64>(),
         small_leaf(profile),
         proptest::collection::vec((short_key, small_leaf(profile)), 0..6),
@@ -571,7 +634,7 @@ pub fn around(profile: Profile, keys: &KeySpec) -> BoxedStrategy<Around> {
 /// random keys and values around the forced prefix. `len` must be a
 /// colliding length.
 pub fn colliding(profile: Profile, keys: &KeySpec, len: u64) -> BoxedStrategy<Encoded> {
-    let spec = *keys;
+    let spec = keys.clone();
     around(profile, keys)
         .prop_filter_map("not a colliding length", move |a| {
             around_prefix(profile, &spec, len, &a).ok()
@@ -618,7 +681,7 @@ fn witness_doc(profile: Profile, keys: &KeySpec, len: u64) -> Result<(Vec<u8>, D
 fn skeleton(profile: Profile, keys: &KeySpec, len: u64) -> Result<Arc<Skeleton>, AroundError> {
     static CACHE: OnceLock<SkeletonCache> = OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
-    let id = (profile, *keys, len);
+    let id = (profile, keys.clone(), len);
     if let Some(s) = cache.lock().ok().and_then(|c| c.get(&id).cloned()) {
         return Ok(s);
     }
@@ -662,14 +725,18 @@ pub fn around_prefix(profile: Profile, keys: &KeySpec, len: u64, a: &Around) -> 
 
     // First-key candidates, most random first.
     let mut first_keys: Vec<String> = Vec::new();
-    if keys.check(a.first_key.as_bytes()).is_ok() {
+    if keys.check_first(a.first_key.as_bytes()).is_ok() {
         first_keys.push(a.first_key.clone());
     }
-    if let Some(k) = make_key(keys, wk_len, a.key_seed) {
+    if let Some(k) = make_key_of(keys.first_keys(), wk_len, a.key_seed) {
         // Same length, fresh characters; then the witness's first two
-        // characters (the most a 4-byte prefix can pin) with fresh ones after.
+        // characters (the most a 4-byte prefix can pin) with fresh ones
+        // after, if that is still a first key.
         let keep: String = wk.chars().take(2).chain(k.chars().skip(2)).collect();
-        first_keys.extend([k, keep]);
+        first_keys.push(k);
+        if keys.check_first(keep.as_bytes()).is_ok() {
+            first_keys.push(keep);
+        }
     }
     first_keys.push(wk.to_string());
     first_keys.dedup();

@@ -19,6 +19,7 @@ use std::fmt;
 
 use arbitrary::{Arbitrary, Unstructured};
 
+use prefixproof::msgpack::lang::KeyLang;
 use prefixproof::msgpack::{KeySpec, Profile, MAX_DEPTH};
 
 /// An integer msgpack can carry: any `i64` or any `u64`.
@@ -378,19 +379,41 @@ impl Map {
     /// Every key (at any depth) is allowed by `keys` and distinct within
     /// its map.
     pub fn conforms(&self, keys: &KeySpec) -> bool {
+        self.conforms_at(keys, false)
+    }
+
+    /// [`Map::conforms`], for the top-level map (`top`), whose first key
+    /// may have a language of its own.
+    fn conforms_at(&self, keys: &KeySpec, top: bool) -> bool {
         let mut seen = HashSet::with_capacity(self.0.len());
-        self.0
-            .iter()
-            .all(|(k, v)| keys.check(k.as_bytes()).is_ok() && seen.insert(k.as_str()) && v.conforms(keys))
+        self.0.iter().enumerate().all(|(i, (k, v))| {
+            let allowed = if top && i == 0 {
+                keys.check_first(k.as_bytes())
+            } else {
+                keys.check(k.as_bytes())
+            };
+            allowed.is_ok() && seen.insert(k.as_str()) && v.conforms(keys)
+        })
     }
 
     /// Repair every key to fit `keys` (see [`fit_key`]) and drop entries
     /// whose repaired key repeats an earlier one.
     pub fn fit_keys(&self, keys: &KeySpec) -> Map {
+        self.fit_keys_at(keys, false)
+    }
+
+    /// [`Map::fit_keys`], for the top-level map (`top`), whose first key
+    /// may have a language of its own.
+    fn fit_keys_at(&self, keys: &KeySpec, top: bool) -> Map {
         let mut seen = HashSet::with_capacity(self.0.len());
         let mut out = Vec::with_capacity(self.0.len());
         for (k, v) in &self.0 {
-            let Some(key) = fit_key(keys, k) else { continue };
+            let lang = if top && out.is_empty() {
+                keys.first_keys()
+            } else {
+                keys.keys()
+            };
+            let Some(key) = fit_key(lang, k) else { continue };
             if seen.insert(key.clone()) {
                 out.push((key, v.fit_keys(keys)));
             }
@@ -407,43 +430,27 @@ impl Map {
     }
 }
 
-/// Map `key` into the key specification deterministically: every byte not
-/// allowed at its position becomes the alphabet symbol at index
-/// `byte % alphabet size`, the result is cut to `max_len` and padded to
-/// `min_len` with the smallest symbol. `None` if an alphabet is empty or
-/// `min_len` is too large to materialise.
-pub fn fit_key(keys: &KeySpec, key: &str) -> Option<String> {
-    const MAX_PAD: u64 = 1 << 20;
-    // A key that already fits is kept as it is (and costs no alphabet
-    // listing: documents hold up to 65536 keys).
-    if keys.check(key.as_bytes()).is_ok() {
+/// Map `key` into the key language deterministically: a key that is in
+/// it is kept; any other becomes the key of the shortest length at least
+/// as long (or else the shortest) at an index picked by hashing the key.
+/// `None` if the language has no key.
+pub fn fit_key(lang: &KeyLang, key: &str) -> Option<String> {
+    // A key that already fits is kept as it is (and costs no lookup:
+    // documents hold up to 65536 keys).
+    if lang.check(key.as_bytes()).is_ok() {
         return Some(key.to_string());
     }
-    let first: Vec<u8> = keys.first.symbols().collect();
-    let rest: Vec<u8> = keys.rest.symbols().collect();
-    if first.is_empty() || (rest.is_empty() && keys.min_len > 1) || keys.min_len > MAX_PAD || keys.max_len == 0 {
-        return None;
-    }
-    let mut out: Vec<u8> = Vec::with_capacity(key.len());
-    for (pos, &b) in key.as_bytes().iter().enumerate() {
-        if pos as u64 >= keys.max_len {
-            break;
-        }
-        let syms = if pos == 0 { &first } else { &rest };
-        if syms.is_empty() {
-            break;
-        }
-        out.push(if keys.allows_byte(pos as u64, b) {
-            b
-        } else {
-            syms[b as usize % syms.len()]
-        });
-    }
-    while (out.len() as u64) < keys.min_len.max(1) {
-        out.push(if out.is_empty() { first[0] } else { rest[0] });
-    }
-    // Only ASCII symbols were pushed, so this cannot fail.
-    String::from_utf8(out).ok()
+    let want = key.len() as u64;
+    let len = lang
+        .next_completion_len(lang.start(), 0, want)
+        .filter(|l| *l <= want.saturating_add(64))
+        .or_else(|| lang.min_len())?;
+    let count = lang.keys_of_len(len);
+    let hash = key.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3)
+    });
+    let fitted = lang.key_at(len, hash % count.max(1)).ok().flatten()?;
+    String::from_utf8(fitted).ok()
 }
 
 impl Document {
@@ -462,14 +469,14 @@ impl Document {
     /// Whether the document conforms to `keys`: every key at every depth
     /// allowed, keys distinct within each map.
     pub fn conforms(&self, keys: &KeySpec) -> bool {
-        self.0.conforms(keys)
+        self.0.conforms_at(keys, true)
     }
 
     /// The document with every key repaired to fit `keys`, duplicates
     /// (after repair) dropped. Fuzz input generated with the permissive
     /// key alphabet is narrowed to a configuration with this.
     pub fn fit_keys(&self, keys: &KeySpec) -> Document {
-        Document(self.0.fit_keys(keys))
+        Document(self.0.fit_keys_at(keys, true))
     }
 
     /// Whether `pred` holds for any value of the document, at any depth.

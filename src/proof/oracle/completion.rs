@@ -34,6 +34,12 @@ impl State {
         let mut set = match (&self.token, top) {
             (None, Frame::Root { done: false }) => self.fresh_map(),
             (None, Frame::Root { done: true }) => LengthSet::single(0),
+            // No key of the top-level map read yet: its first key may have
+            // a language of its own.
+            (None, Frame::Map(m)) if !m.awaiting_value && m.first_key_next() => self
+                .keys
+                .cheapest_root_keys_size(self.profile, m.left)
+                .map_or_else(LengthSet::empty, |k| LengthSet::at_least(k + m.left as u128)),
             (None, Frame::Map(m)) if !m.awaiting_value => self
                 .entries(m, m.left, None)
                 .map_or_else(LengthSet::empty, LengthSet::at_least),
@@ -95,7 +101,7 @@ impl State {
         for width in Width::ALL {
             let counts = self.profile.header_lengths(Place::Root, Kind::Map, width, 0, 0);
             let header = width.header_size() as u128;
-            set = set.union(&self.container_body(Kind::Map, counts).shift(header));
+            set = set.union(&self.container_body(Place::Root, Kind::Map, counts).shift(header));
         }
         set
     }
@@ -104,7 +110,7 @@ impl State {
     /// `counts` (sorted disjoint ranges). Every body cost grows with the
     /// count, so the union is the empty body (if the count may be 0) plus
     /// a ray from the cheapest body of the smallest positive count.
-    fn container_body(&self, kind: Kind, counts: impl Iterator<Item = (u64, u64)>) -> LengthSet {
+    fn container_body(&self, place: Place, kind: Kind, counts: impl Iterator<Item = (u64, u64)>) -> LengthSet {
         let mut zero = false;
         let mut smallest_positive = None;
         for (lo, hi) in counts {
@@ -121,6 +127,11 @@ impl State {
         let min = match kind {
             // One byte per element at least (nil).
             Kind::Array => Some(n as u128),
+            // The top-level map's first key may have a language of its own.
+            Kind::Map if place == Place::Root => self
+                .keys
+                .cheapest_root_keys_size(self.profile, n)
+                .map(|k| k + n as u128),
             Kind::Map => self
                 .keys
                 .cheapest_keys_size(self.profile, n, &[])
@@ -159,7 +170,7 @@ impl State {
                     LengthSet::empty()
                 }
             }
-            ValueToken::Bytes { total, got } => LengthSet::single((total - got) as u128),
+            ValueToken::Bytes { total, got, .. } => LengthSet::single((total - got) as u128),
         }
     }
 
@@ -175,49 +186,88 @@ impl State {
                     set.union(&LengthSet::range(lo as u128, hi as u128).shift(rest + extra))
                 })
             }
-            Kind::Array | Kind::Map => self.container_body(kind, lengths).shift(rest),
+            Kind::Array | Kind::Map => self.container_body(place, kind, lengths).shift(rest),
         }
     }
 
     /// Bytes to finish a half-read key, its value and the rest of its map.
     /// The key must end up distinct from the map's finished keys, and it
-    /// occupies one key of its length that the remaining entries cannot use.
+    /// occupies one key of its length that the remaining entries cannot use
+    /// (unless it is a top-level first key outside their language).
     fn key_completion(&self, m: &MapFrame, t: &KeyToken) -> LengthSet {
         let others = m.left - 1;
         let min_for = |len: u64, key_left: u64| -> Option<u128> {
             let rest = self.entries(m, others, Some(len))?;
             Some(key_left as u128 + 1 + rest)
         };
+        let first_rule = m.first_key_next() && self.keys.has_first_key_rule();
         let min = match t {
+            KeyToken::Header { width, got, acc } if first_rule => {
+                let Some((lo, hi)) = self.key_header_range(*width, *got, *acc) else {
+                    return LengthSet::empty();
+                };
+                let rest = (width.length_bytes() - got) as u128;
+                let writes = |len| self.profile.allows(Place::Nested, Kind::Str, *width, len);
+                // The key's body and the other keys, then one byte of value
+                // per entry.
+                self.keys
+                    .cheapest_first_key_in(self.profile, m.left, (lo, hi), writes)
+                    .map(|keys| rest + keys + m.left as u128)
+            }
             KeyToken::Header { width, got, acc } => {
                 let Some((lo, hi)) = self.key_header_range(*width, *got, *acc) else {
                     return LengthSet::empty();
                 };
                 let rest = (width.length_bytes() - got) as u64;
+                let lang = self.keys.keys();
                 // Cost is non-decreasing in the key length, so the smallest
                 // length that still has a free key wins. Finished keys can
                 // exhaust at most |keys| lengths, so this loop is short.
-                let mut len = lo;
+                let mut from = lo;
                 loop {
-                    let taken = m.taken_of_len(len) as u128;
+                    let Some(len) = lang.next_completion_len(lang.start(), 0, from).filter(|l| *l <= hi) else {
+                        break None;
+                    };
                     let written = self.profile.allows(Place::Nested, Kind::Str, *width, len);
-                    if written && self.keys.keys_of_len(len) > taken {
+                    if written && lang.keys_of_len(len) > m.taken_of_len(len) {
                         break min_for(len, rest + len);
                     }
-                    if len == hi || self.keys.keys_of_len(len) == 0 {
-                        break None;
-                    }
-                    len += 1;
+                    from = len + 1;
                 }
             }
-            KeyToken::Body { total, key } => {
+            KeyToken::Body {
+                total,
+                key,
+                split: Some((outside, inside)),
+                ..
+            } => {
+                // A top-level first key of its own language: finish it
+                // outside the other keys' language if possible (it then
+                // takes none of theirs), else inside.
+                let (got, more) = (key.len() as u64, total - key.len() as u64);
+                let can = |lang: Option<&crate::msgpack::lang::KeyLang>, s: &Option<_>| matches!((lang, s), (Some(l), Some(s)) if l.completions(*s, got, more) > 0);
+                if can(self.keys.first_keys_outside(), outside) {
+                    self.entries(m, others, None).map(|rest| more as u128 + 1 + rest)
+                } else if can(self.keys.first_keys_inside(), inside) {
+                    min_for(*total, more)
+                } else {
+                    None
+                }
+            }
+            KeyToken::Body { total, key, state, .. } => {
+                let lang = self.keys.keys();
+                // Finished keys this one could still turn out to be. In the
+                // top-level map, a first key of its own language may lie
+                // outside the other keys' language: it cannot clash.
                 let clashes = m
                     .keys
                     .iter()
                     .filter(|k| k.len() as u64 == *total && k.starts_with(key))
-                    .count() as u128;
-                if self.keys.completions(*total, key.len() as u64) > clashes {
-                    min_for(*total, total - key.len() as u64)
+                    .filter(|k| !m.root || !self.keys.has_first_key_rule() || lang.check(k).is_ok())
+                    .count() as u64;
+                let got = key.len() as u64;
+                if lang.completions(*state, got, total - got) > clashes {
+                    min_for(*total, total - got)
                 } else {
                     None
                 }

@@ -50,8 +50,8 @@ impl<R: Recorder> Parser<R> {
 }
 
 /// Just the length set for `prefix`.
-pub fn lengths(profile: Profile, keys: KeySpec, prefix: &[u8]) -> LengthSet {
-    let mut p = Parser::new(profile, keys);
+pub fn lengths(profile: Profile, keys: &KeySpec, prefix: &[u8]) -> LengthSet {
+    let mut p = Parser::new(profile, keys.clone());
     p.feed(prefix);
     p.lengths()
 }

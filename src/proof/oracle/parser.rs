@@ -1,18 +1,20 @@
 //! The grammar: feeding bytes to the partial parser.
 //!
 //! The state is a stack of open containers plus at most one half-read
-//! token. Each byte either advances the state or kills the parse; what
-//! the byte meant (or why it killed the parse) goes to the parser's
-//! [`Recorder`], and costs nothing when the recorder is [`Silent`].
+//! token. Each byte either advances the state or kills the parse; what the
+//! byte meant (or why it killed the parse) goes to the parser's
+//! [`Recorder`] as a [`Note`] or [`Why`], and costs nothing when the
+//! recorder is [`Silent`].
 
 use ahash::RandomState;
 
-use crate::msgpack::marker::{IntFormat, Kind, Marker, MarkerName, Width};
+use crate::msgpack::lang::{KeyLang, State as LangState};
+use crate::msgpack::marker::{IntFormat, Kind, Marker, Width};
 use crate::msgpack::profile::Place;
 use crate::msgpack::utf8::Utf8State;
 use crate::msgpack::{KeySpec, Profile};
 
-use super::explain::{Recorder, Silent};
+use super::explain::{Note, Recorder, Silent, Why};
 use super::KeySet;
 
 /// An open container.
@@ -30,14 +32,18 @@ pub(super) enum Frame {
 
 #[derive(Clone, Debug)]
 pub(super) struct MapFrame {
+    /// The top-level map (whose first key may have a language of its own).
+    pub(super) root: bool,
     /// Entries not yet finished, including the one in progress.
     pub(super) left: u64,
     /// The entry in progress has its key and awaits its value.
     pub(super) awaiting_value: bool,
     /// Keys of finished entries.
     pub(super) keys: KeySet,
-    /// How many finished keys each key length has, kept alongside `keys`
-    /// so cost queries stay independent of the map's size.
+    /// How many finished keys of the key language (see [`KeySpec::keys`])
+    /// each key length has, kept alongside `keys` so cost queries stay
+    /// independent of the map's size. A top-level first key outside that
+    /// language takes none of its keys, so it is not counted.
     pub(super) lens: Vec<(u64, u64)>,
 }
 
@@ -54,6 +60,11 @@ impl MapFrame {
     /// Finished keys of length `len`.
     pub(super) fn taken_of_len(&self, len: u64) -> u64 {
         self.lens.iter().find(|(l, _)| *l == len).map_or(0, |e| e.1)
+    }
+
+    /// Whether the next key is the top-level map's first.
+    pub(super) fn first_key_next(&self) -> bool {
+        self.root && self.keys.is_empty()
     }
 }
 
@@ -77,8 +88,17 @@ pub(super) enum Token {
 pub(super) enum KeyToken {
     /// Length bytes of the key's str header: `got` read into `acc`.
     Header { width: Width, got: u8, acc: u64 },
-    /// The key's body of `total` bytes, `key` read so far.
-    Body { total: u64, key: Vec<u8> },
+    /// The key's body of `total` bytes, `key` read so far, leaving the key
+    /// language's automaton in `state`.
+    Body {
+        total: u64,
+        key: Vec<u8>,
+        state: LangState,
+        /// For a top-level first key of its own language: where `key`
+        /// leaves the first keys outside the other keys' language and
+        /// those inside it (`None`: no such key starts so).
+        split: Option<(Option<LangState>, Option<LangState>)>,
+    },
 }
 
 /// Part of a value (the top-level map included).
@@ -101,12 +121,12 @@ pub(super) enum ValueToken {
     Text { total: u64, got: u64, utf8: Utf8State },
     /// A body of any bytes (bin, ext's type and data, a raw str): `got` of
     /// `total` read.
-    Bytes { total: u64, got: u64 },
+    Bytes { kind: Kind, total: u64, got: u64 },
 }
 
 /// Where a value stands, which decides the markers it may start with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Role {
+pub enum Role {
     /// The top-level value, which must be a map.
     Root,
     /// A map key.
@@ -123,14 +143,6 @@ impl Role {
             Role::Key | Role::Value => Place::Nested,
         }
     }
-
-    pub(super) fn name(self) -> &'static str {
-        match self {
-            Role::Root => "top-level map",
-            Role::Key => "key",
-            Role::Value => "value",
-        }
-    }
 }
 
 /// What the parser needs next; used by the witness builder.
@@ -142,8 +154,9 @@ pub enum Expect {
     Dead,
     /// A marker byte of the top-level map.
     RootMarker,
-    /// A new key of the innermost map.
-    Key,
+    /// A new key of the innermost map (`first`: the top-level map's first
+    /// key, which may have a language of its own).
+    Key { first: bool },
     /// A new value.
     Value,
     /// More bytes of a header or scalar payload.
@@ -172,11 +185,30 @@ pub(super) struct State {
 }
 
 impl State {
+    /// The language of the key in progress in the innermost map: the
+    /// top-level first key's own, or everyone's.
+    pub(super) fn key_lang(&self, first: bool) -> &KeyLang {
+        if first {
+            self.keys.first_keys()
+        } else {
+            self.keys.keys()
+        }
+    }
+
+    /// Whether the next key of the innermost map is the top-level first.
+    pub(super) fn first_key_next(&self) -> bool {
+        matches!(self.frames.last(), Some(Frame::Map(m)) if m.first_key_next())
+    }
+
     /// The lengths a key header of `width` may still announce: the
-    /// profile's range, narrowed to allowed key lengths.
+    /// profile's range for strs of that width, from the shortest length
+    /// some key has to the longest allowed; `None` if no key length is
+    /// left.
     pub(super) fn key_header_range(&self, width: Width, got: u8, acc: u64) -> Option<(u64, u64)> {
         let (lo, hi) = self.profile.header_range(Place::Nested, Kind::Str, width, got, acc)?;
-        let (lo, hi) = (lo.max(self.keys.min_len), hi.min(self.keys.max_len));
+        let lang = self.key_lang(self.first_key_next());
+        let lo = lang.next_completion_len(lang.start(), 0, lo)?;
+        let hi = hi.min(lang.max_len());
         (lo <= hi).then_some((lo, hi))
     }
 
@@ -268,44 +300,42 @@ impl<R: Recorder> Parser<R> {
     }
 
     /// Record what the byte at the current position means.
-    fn note(&mut self, what: impl FnOnce() -> String) {
+    fn note(&mut self, what: impl FnOnce() -> Note) {
         self.rec.step(self.state.pos, what);
     }
 
-    /// Kill the parse at byte `b` (the current position) for `why`.
-    fn fail(&mut self, b: u8, why: impl FnOnce() -> String) -> Step {
+    /// Kill the parse at byte `b` (the current position) because `why`.
+    fn fail(&mut self, b: u8, why: impl FnOnce() -> Why) -> Step {
         self.rec.death(self.state.pos, b, why);
         Err(Died)
     }
 
     fn marker(&mut self, b: u8) -> Step {
         let Some(role) = self.state.role() else {
-            return self.fail(b, || "trailing byte after a complete document".to_string());
+            return self.fail(b, || Why::Trailing);
         };
         let m = Marker::of(b);
         match (role, m) {
             (Role::Root, Marker::Header { kind: Kind::Map, .. }) => {}
-            (Role::Root, _) => {
-                return self.fail(b, || format!("the top level must be a map, found {}", MarkerName(b)));
-            }
+            (Role::Root, _) => return self.fail(b, || Why::RootNotMap { byte: b }),
             (Role::Key, Marker::Header { kind: Kind::Str, .. }) => {}
-            (Role::Key, _) => return self.fail(b, || format!("a map key must be a str, found {}", MarkerName(b))),
+            (Role::Key, _) => return self.fail(b, || Why::KeyNotStr { byte: b }),
             (Role::Value, _) => {}
         }
         match m {
             Marker::Nil | Marker::True | Marker::False => {
-                self.note(|| format!("{b:#04x} {}", MarkerName(b)));
+                self.note(|| Note::Simple { byte: b });
                 self.value_done();
                 Ok(())
             }
             Marker::FixInt(format, v) => self.int_done(format, v as i128, b),
             Marker::Int(format) => {
-                self.note(|| format!("{b:#04x} {}", MarkerName(b)));
+                self.note(|| Note::IntMarker { byte: b, format });
                 self.state.token = Some(Token::Value(ValueToken::IntPayload { format, got: 0, acc: 0 }));
                 Ok(())
             }
             Marker::Float { payload } => {
-                self.note(|| format!("{b:#04x} {}, {payload} payload bytes", MarkerName(b)));
+                self.note(|| Note::FloatMarker { byte: b, payload });
                 self.state.token = Some(Token::Value(ValueToken::Float { left: payload }));
                 Ok(())
             }
@@ -315,7 +345,7 @@ impl<R: Recorder> Parser<R> {
                 fixed,
             } => self.header_done(kind, Width::Fix, role, fixed as u64, b),
             Marker::Header { kind, width, .. } => self.header_start(kind, width, role, b),
-            Marker::Reserved => self.fail(b, || format!("{} is never written", MarkerName(b))),
+            Marker::Reserved => self.fail(b, || Why::Reserved),
         }
     }
 
@@ -331,15 +361,37 @@ impl<R: Recorder> Parser<R> {
     fn header_start(&mut self, kind: Kind, width: Width, role: Role, b: u8) -> Step {
         let Some((lo, hi)) = self.header_range(kind, width, role, 0, 0) else {
             let profile = self.state.profile;
-            return self.fail(b, || {
-                format!(
-                    "{} {} is never written by profile {profile}",
-                    role.name(),
-                    MarkerName(b)
-                )
-            });
+            // Name the rule that excludes the header: the profile never
+            // writes it here, or it does, but only for lengths no key has.
+            let written = profile.header_range(role.place(), kind, width, 0, 0);
+            return match (role, written) {
+                (Role::Key, Some((lo, hi))) => {
+                    let keys = self.state.keys.clone();
+                    let first = self.state.first_key_next();
+                    self.fail(b, || Why::NoKeyThatLong {
+                        profile,
+                        byte: b,
+                        lo,
+                        hi,
+                        keys,
+                        first,
+                    })
+                }
+                _ => self.fail(b, || Why::NeverWritten {
+                    profile,
+                    role,
+                    kind,
+                    byte: b,
+                }),
+            };
         };
-        self.note(|| format!("{b:#04x} {} {}, length in [{lo}, {hi}]", role.name(), MarkerName(b)));
+        self.note(|| Note::HeaderStart {
+            byte: b,
+            role,
+            kind,
+            lo,
+            hi,
+        });
         self.state.token = Some(header_token(kind, width, role, 0, 0));
         Ok(())
     }
@@ -347,48 +399,81 @@ impl<R: Recorder> Parser<R> {
     /// A header is complete: it announces `n`. `b` is its last byte (the
     /// marker itself for fix headers).
     fn header_done(&mut self, kind: Kind, width: Width, role: Role, n: u64, b: u8) -> Step {
-        let what = move || {
-            if width == Width::Fix {
-                MarkerName(b).to_string()
-            } else {
-                format!("{kind:?} {width:?} header")
-            }
-        };
         let profile = self.state.profile;
         if !profile.allows(role.place(), kind, width, n) {
-            return self.fail(b, || {
-                format!("profile {profile} does not write {} for length {n}", what())
+            let place = role.place();
+            return self.fail(b, || Why::LengthNotWritten {
+                profile,
+                place,
+                kind,
+                width,
+                n,
             });
         }
-        match kind {
-            Kind::Str | Kind::Bin => {
-                if role == Role::Key && !self.state.keys.allows_len(n) {
-                    let (min, max) = (self.state.keys.min_len, self.state.keys.max_len);
-                    return self.fail(b, || format!("key length {n} outside {min}..={max}"));
+        let fix = width == Width::Fix;
+        match (role, kind) {
+            (Role::Key, _) => {
+                let first = self.state.first_key_next();
+                let lang = self.state.key_lang(first);
+                let state = lang.start();
+                if lang.completions(state, 0, n) == 0 {
+                    let keys = self.state.keys.clone();
+                    return self.fail(b, || Why::KeyLength { n, keys, first });
                 }
-                self.note(|| format!("{}: {} of length {n}", what(), role.name()));
-                match (role, kind) {
-                    (Role::Key, _) if n == 0 => return self.key_done(Vec::new(), b),
-                    (Role::Key, _) => {
-                        self.state.token = Some(Token::Key(KeyToken::Body {
-                            total: n,
-                            key: Vec::new(),
-                        }))
-                    }
-                    _ if n == 0 => self.value_body_done(0),
-                    (_, Kind::Str) if !profile.raw_str_values() => {
-                        self.state.token = Some(Token::Value(ValueToken::Text {
-                            total: n,
-                            got: 0,
-                            utf8: Utf8State::default(),
-                        }))
-                    }
-                    _ => self.state.token = Some(Token::Value(ValueToken::Bytes { total: n, got: 0 })),
+                self.note(|| Note::HeaderDone {
+                    byte: b,
+                    fix,
+                    role,
+                    kind,
+                    n,
+                });
+                let keys = &self.state.keys;
+                let split = match (first, keys.first_keys_outside(), keys.first_keys_inside()) {
+                    (true, Some(outside), Some(inside)) => Some((Some(outside.start()), Some(inside.start()))),
+                    _ => None,
+                };
+                if n == 0 {
+                    return self.key_done(Vec::new(), split, b);
+                }
+                self.state.token = Some(Token::Key(KeyToken::Body {
+                    total: n,
+                    key: Vec::new(),
+                    state,
+                    split,
+                }));
+                Ok(())
+            }
+            (_, Kind::Str | Kind::Bin | Kind::Ext) => {
+                self.note(|| Note::HeaderDone {
+                    byte: b,
+                    fix,
+                    role,
+                    kind,
+                    n,
+                });
+                // An ext body is its type byte, then `n` bytes of data.
+                let total = kind.body_bytes(n).unwrap_or(n);
+                if total == 0 {
+                    self.value_body_done(kind, 0, None);
+                } else if kind == Kind::Str && !profile.raw_str_values() {
+                    self.state.token = Some(Token::Value(ValueToken::Text {
+                        total,
+                        got: 0,
+                        utf8: Utf8State::default(),
+                    }));
+                } else {
+                    self.state.token = Some(Token::Value(ValueToken::Bytes { kind, total, got: 0 }));
                 }
                 Ok(())
             }
-            Kind::Array => {
-                self.note(|| format!("{}: array of {n} elements", what()));
+            (_, Kind::Array) => {
+                self.note(|| Note::HeaderDone {
+                    byte: b,
+                    fix,
+                    role,
+                    kind,
+                    n,
+                });
                 if n == 0 {
                     self.value_done();
                 } else {
@@ -396,13 +481,20 @@ impl<R: Recorder> Parser<R> {
                 }
                 Ok(())
             }
-            Kind::Map => {
-                self.note(|| format!("{}: map of {n} entries", what()));
+            (_, Kind::Map) => {
+                self.note(|| Note::HeaderDone {
+                    byte: b,
+                    fix,
+                    role,
+                    kind,
+                    n,
+                });
                 if n == 0 {
                     self.value_done();
                 } else {
                     let keys = KeySet::with_hasher(self.state.hasher.clone());
                     self.state.frames.push(Frame::Map(MapFrame {
+                        root: role == Role::Root,
                         left: n,
                         awaiting_value: false,
                         keys,
@@ -411,23 +503,19 @@ impl<R: Recorder> Parser<R> {
                 }
                 Ok(())
             }
-            Kind::Ext => {
-                // The body is the type byte, then `n` bytes of data.
-                self.note(|| format!("{}: ext of {n} data bytes after its type byte", what()));
-                self.state.token = Some(Token::Value(ValueToken::Bytes { total: n + 1, got: 0 }));
-                Ok(())
-            }
         }
     }
 
-    fn int_done(&mut self, format: IntFormat, v: i128, b: u8) -> Step {
+    fn int_done(&mut self, format: IntFormat, value: i128, b: u8) -> Step {
         let profile = self.state.profile;
-        if !profile.allows_int(format, v) {
-            return self.fail(b, || {
-                format!("profile {profile} does not write {v} as {}", MarkerName(b))
+        if !profile.allows_int(format, value) {
+            return self.fail(b, || Why::IntNotWritten {
+                profile,
+                value,
+                byte: b,
             });
         }
-        self.note(|| format!("{b:#04x} {} = {v}", MarkerName(b)));
+        self.note(|| Note::FixInt { byte: b, value });
         self.value_done();
         Ok(())
     }
@@ -447,13 +535,11 @@ impl<R: Recorder> Parser<R> {
                 let (got, acc) = (got + 1, (acc << 8) | b as u64);
                 let profile = self.state.profile;
                 if !profile.int_payload_possible(format, got, acc) {
-                    return self.fail(b, || {
-                        format!("profile {profile} writes no {format:?} payload starting this way")
-                    });
+                    return self.fail(b, || Why::IntPayload { profile, format });
                 }
                 if got == format.payload_bytes() {
-                    let v = format.value_of(acc);
-                    self.note(|| format!("payload complete, {format:?} = {v}"));
+                    let value = format.value_of(acc);
+                    self.note(|| Note::IntDone { byte: b, value });
                     self.value_done();
                 } else {
                     self.state.token = Some(Token::Value(ValueToken::IntPayload { format, got, acc }));
@@ -462,34 +548,29 @@ impl<R: Recorder> Parser<R> {
             }
             Token::Value(ValueToken::Float { left }) => {
                 if left == 1 {
-                    self.note(|| "float payload complete".to_string());
+                    self.note(|| Note::FloatDone { byte: b });
                     self.value_done();
                 } else {
                     self.state.token = Some(Token::Value(ValueToken::Float { left: left - 1 }));
                 }
                 Ok(())
             }
-            Token::Key(KeyToken::Body { total, mut key }) => {
-                let got = key.len() as u64;
-                if !self.state.keys.allows_byte(got, b) {
-                    return self.fail(b, || format!("{b:#04x} is not allowed at position {got} of a key"));
-                }
-                key.push(b);
-                if got + 1 == total {
-                    return self.key_done(key, b);
-                }
-                self.state.token = Some(Token::Key(KeyToken::Body { total, key }));
-                Ok(())
-            }
+            Token::Key(KeyToken::Body {
+                total,
+                key,
+                state,
+                split,
+            }) => self.key_byte(total, key, state, split, b),
             Token::Value(ValueToken::Text { total, got, mut utf8 }) => {
                 if !utf8.feed(b) {
-                    return self.fail(b, || "str value is not valid UTF-8".to_string());
+                    let profile = self.state.profile;
+                    return self.fail(b, || Why::NotUtf8 { profile });
                 }
                 if utf8.pending() as u64 > total - got - 1 {
-                    return self.fail(b, || "str value ends inside a UTF-8 sequence".to_string());
+                    return self.fail(b, || Why::Utf8Unfinished);
                 }
                 if got + 1 == total {
-                    self.value_body_done(total);
+                    self.value_body_done(Kind::Str, total, Some(b));
                 } else {
                     self.state.token = Some(Token::Value(ValueToken::Text {
                         total,
@@ -499,15 +580,57 @@ impl<R: Recorder> Parser<R> {
                 }
                 Ok(())
             }
-            Token::Value(ValueToken::Bytes { total, got }) => {
+            Token::Value(ValueToken::Bytes { kind, total, got }) => {
                 if got + 1 == total {
-                    self.value_body_done(total);
+                    self.value_body_done(kind, total, Some(b));
                 } else {
-                    self.state.token = Some(Token::Value(ValueToken::Bytes { total, got: got + 1 }));
+                    self.state.token = Some(Token::Value(ValueToken::Bytes {
+                        kind,
+                        total,
+                        got: got + 1,
+                    }));
                 }
                 Ok(())
             }
         }
+    }
+
+    /// One more byte of a key's body.
+    fn key_byte(
+        &mut self,
+        total: u64,
+        mut key: Vec<u8>,
+        state: LangState,
+        split: Option<(Option<LangState>, Option<LangState>)>,
+        b: u8,
+    ) -> Step {
+        let lang = self.state.key_lang(self.state.first_key_next());
+        let got = key.len() as u64 + 1;
+        let Some(next) = lang.step(state, b) else {
+            return self.fail(b, || Why::KeyByte { prefix: key, byte: b });
+        };
+        if lang.completions(next, got, total - got) == 0 {
+            key.push(b);
+            return self.fail(b, || Why::KeyUnfinishable { prefix: key, total });
+        }
+        let split = split.map(|(outside, inside)| {
+            let keys = &self.state.keys;
+            (
+                outside.and_then(|s| keys.first_keys_outside().and_then(|l| l.step(s, b))),
+                inside.and_then(|s| keys.first_keys_inside().and_then(|l| l.step(s, b))),
+            )
+        });
+        key.push(b);
+        if got == total {
+            return self.key_done(key, split, b);
+        }
+        self.state.token = Some(Token::Key(KeyToken::Body {
+            total,
+            key,
+            state: next,
+            split,
+        }));
+        Ok(())
     }
 
     /// One more length byte of a header.
@@ -518,34 +641,50 @@ impl<R: Recorder> Parser<R> {
         }
         match self.header_range(kind, width, role, got, acc) {
             Some((lo, hi)) => {
-                self.note(|| format!("{b:#04x} length byte, length now in [{lo}, {hi}]"));
+                self.note(|| Note::LengthByte { byte: b, kind, lo, hi });
                 self.state.token = Some(header_token(kind, width, role, got, acc));
                 Ok(())
             }
-            None => self.fail(b, || {
-                format!("no {} length allowed here starts with these header bytes", role.name())
-            }),
+            None => {
+                let profile = self.state.profile;
+                self.fail(b, || Why::NoLengthStartsSo { profile, role, kind })
+            }
         }
     }
 
-    /// A str or bin value's body of `total` bytes is complete.
-    fn value_body_done(&mut self, total: u64) {
-        self.note(|| format!("end of {total}-byte body"));
+    /// A str, bin or ext value's body of `total` bytes is complete (`byte`:
+    /// its last byte, if it has any).
+    fn value_body_done(&mut self, kind: Kind, total: u64, byte: Option<u8>) {
+        self.note(|| Note::BodyDone { byte, kind, total });
         self.value_done();
     }
 
     /// A key is complete: it must differ from its map's finished keys.
-    fn key_done(&mut self, key: Vec<u8>, b: u8) -> Step {
+    /// `split` (for a top-level first key of its own language) says whether
+    /// it is also a key of the other keys' language.
+    fn key_done(&mut self, key: Vec<u8>, split: Option<(Option<LangState>, Option<LangState>)>, b: u8) -> Step {
         let duplicate = match self.state.frames.last() {
             Some(Frame::Map(m)) => m.keys.contains(key.as_slice()),
-            _ => return self.fail(b, || "a key outside a map".to_string()),
+            _ => false,
         };
         if duplicate {
-            return self.fail(b, || format!("duplicate key {:?}", String::from_utf8_lossy(&key)));
+            return self.fail(b, || Why::DuplicateKey { key });
         }
-        self.note(|| format!("key {:?} complete", String::from_utf8_lossy(&key)));
+        // Every key but a first key outside the other keys' language takes
+        // one of their keys.
+        let counted = match split {
+            None => true,
+            Some((_, inside)) => {
+                let keys = &self.state.keys;
+                inside.is_some_and(|s| keys.first_keys_inside().is_some_and(|l| l.accepts(s)))
+            }
+        };
+        let byte = (!key.is_empty()).then_some(b);
+        self.note(|| Note::KeyDone { byte, key: key.clone() });
         if let Some(Frame::Map(m)) = self.state.frames.last_mut() {
-            add_len(&mut m.lens, key.len() as u64);
+            if counted {
+                add_len(&mut m.lens, key.len() as u64);
+            }
             m.awaiting_value = true;
             m.keys.insert(key.into_boxed_slice());
         }
@@ -593,7 +732,7 @@ impl<R: Recorder> Parser<R> {
             return Expect::Dead;
         }
         match &s.token {
-            Some(Token::Key(KeyToken::Body { total, key })) => Expect::KeyBody {
+            Some(Token::Key(KeyToken::Body { total, key, .. })) => Expect::KeyBody {
                 left: total - key.len() as u64,
                 got: key.len() as u64,
             },
@@ -601,14 +740,16 @@ impl<R: Recorder> Parser<R> {
                 left: total - got,
                 utf8_pending: utf8.pending(),
             },
-            Some(Token::Value(ValueToken::Bytes { total, got })) => Expect::ValueBody {
+            Some(Token::Value(ValueToken::Bytes { total, got, .. })) => Expect::ValueBody {
                 left: total - got,
                 utf8_pending: 0,
             },
             Some(_) => Expect::HeaderOrScalar,
             None => match s.role() {
                 Some(Role::Root) => Expect::RootMarker,
-                Some(Role::Key) => Expect::Key,
+                Some(Role::Key) => Expect::Key {
+                    first: s.first_key_next(),
+                },
                 Some(Role::Value) => Expect::Value,
                 None => Expect::Complete,
             },
@@ -626,6 +767,20 @@ impl<R: Recorder> Parser<R> {
             Frame::Map(m) => Some(&m.keys),
             _ => None,
         })
+    }
+
+    /// The key specification.
+    pub fn keyspec(&self) -> &KeySpec {
+        &self.state.keys
+    }
+
+    /// The key being read, if the parser is inside a key's body: its bytes
+    /// so far, its length, and whether it is the top-level map's first key.
+    pub fn key_in_progress(&self) -> Option<(&[u8], u64, bool)> {
+        match &self.state.token {
+            Some(Token::Key(KeyToken::Body { total, key, .. })) => Some((key, *total, self.state.first_key_next())),
+            _ => None,
+        }
     }
 }
 

@@ -44,7 +44,7 @@ pub fn colliding_lengths(
     let found: Vec<Vec<u32>> = work
         .into_par_iter()
         .map(|(low, highs)| {
-            let mut parser = Parser::new(profile, *keys);
+            let mut parser = Parser::new(profile, keys.clone());
             let mut hits = Vec::new();
             let mut asked = 0;
             for high in highs {
@@ -76,15 +76,35 @@ pub fn collides_with(parser: &mut Parser, len: u64) -> bool {
 }
 
 /// The smallest colliding length in `range`: every smaller length in the
-/// range has been asked and found impossible (parallel, but the first hit
-/// in order wins).
-pub fn first_colliding(profile: Profile, keys: &KeySpec, range: Range<u64>) -> Option<u64> {
-    range
-        .into_par_iter()
-        .map_init(
-            || Parser::new(profile, *keys),
-            |parser, len| (len, collides_with(parser, len)),
-        )
-        .find_first(|(_, hit)| *hit)
-        .map(|(len, _)| len)
+/// range has been asked and found impossible. Parallel over chunks in
+/// order, stopping after the chunk holding the first hit; `progress` (if
+/// any) advances by the lengths checked.
+pub fn first_colliding(
+    profile: Profile,
+    keys: &KeySpec,
+    range: Range<u64>,
+    progress: Option<&ProgressBar>,
+) -> Option<u64> {
+    let mut start = range.start;
+    while start < range.end {
+        // One chunk per thread at a time, so no thread runs far past a hit.
+        let span = CHUNK * rayon::current_num_threads() as u64;
+        let end = start.saturating_add(span).min(range.end);
+        let hit = (start..end)
+            .into_par_iter()
+            .map_init(
+                || Parser::new(profile, keys.clone()),
+                |parser, len| (len, collides_with(parser, len)),
+            )
+            .find_first(|(_, hit)| *hit)
+            .map(|(len, _)| len);
+        if let Some(pb) = progress {
+            pb.inc(hit.map_or(end, |h| h + 1) - start);
+        }
+        if hit.is_some() {
+            return hit;
+        }
+        start = end;
+    }
+    None
 }

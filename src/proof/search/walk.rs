@@ -16,6 +16,7 @@
 //! marker table, the profile's header and integer rules, key counting and
 //! the UTF-8 automaton.
 
+use crate::msgpack::lang::KeyLang;
 use crate::msgpack::marker::{IntFormat, Kind, Marker, Width};
 use crate::msgpack::profile::Place;
 use crate::msgpack::utf8::Utf8State;
@@ -32,11 +33,14 @@ enum Item {
     Value,
     /// The remaining `n` elements of an array.
     Elements(u64),
-    /// The remaining `n` entries of a map whose finished keys are `keys`.
-    Entries { n: u64, keys: Vec<Vec<u8>> },
-    /// Length bytes of a key's str header.
+    /// The remaining `n` entries of a map whose finished keys are `keys`
+    /// (`root`: the top-level map, whose first key may have a language of
+    /// its own).
+    Entries { n: u64, keys: Vec<Vec<u8>>, root: bool },
+    /// Length bytes of a key's str header (the entries item is below it).
     KeyHeader { width: Width, got: u8, acc: u64 },
-    /// A key of `len` bytes, `bytes` written so far.
+    /// A key of `len` bytes, `bytes` written so far (the entries item is
+    /// below it).
     KeyBody { len: u64, bytes: Vec<u8> },
     /// Length bytes of a value's (or, at [`Place::Root`], the top-level
     /// map's) header.
@@ -137,11 +141,31 @@ impl Walk<'_> {
         }
     }
 
+    /// Whether the next key of the map whose entries item is `entries` is
+    /// a top-level first key with a language of its own.
+    fn first_key(&self, entries: Option<&Item>) -> bool {
+        self.keys.has_first_key_rule()
+            && matches!(entries, Some(Item::Entries { root: true, keys, .. }) if keys.is_empty())
+    }
+
+    /// The language of the next key of the map whose entries item is
+    /// `entries`.
+    fn key_lang(&self, entries: Option<&Item>) -> &KeyLang {
+        if self.first_key(entries) {
+            self.keys.first_keys()
+        } else {
+            self.keys.keys()
+        }
+    }
+
     /// Cheapest encoded size of `n` entries with keys not in `keys` and
     /// not `extra` (a key length already claimed), one byte per value.
+    /// Only keys of the key language take one of its keys: in the
+    /// top-level map, a first key of its own language outside it does not.
     fn entries_min(&self, n: u64, keys: &[Vec<u8>], extra: Option<u64>) -> Option<u128> {
         let mut taken: Vec<(u64, u64)> = Vec::new();
-        for len in keys.iter().map(|k| k.len() as u64).chain(extra) {
+        let counted = keys.iter().filter(|k| self.keys.keys().check(k).is_ok());
+        for len in counted.map(|k| k.len() as u64).chain(extra) {
             match taken.iter_mut().find(|t| t.0 == len) {
                 Some(t) => t.1 += 1,
                 None => taken.push((len, 1)),
@@ -152,24 +176,36 @@ impl Walk<'_> {
             .map(|k| k + n as u128)
     }
 
-    /// Cheapest body after a header announcing `n`: bytes for str, bin
-    /// and ext, one byte per element, cheapest entries for maps.
-    fn body_min(&self, kind: Kind, n: u64) -> Option<u128> {
+    /// Cheapest body after a header at `place` announcing `n`: bytes for
+    /// str, bin and ext, one byte per element, cheapest entries for maps.
+    fn body_min(&self, place: Place, kind: Kind, n: u64) -> Option<u128> {
         match kind {
             Kind::Map if n == 0 => Some(0),
+            Kind::Map if place == Place::Root => self
+                .keys
+                .cheapest_root_keys_size(self.profile, n)
+                .map(|k| k + n as u128),
             Kind::Map => self.entries_min(n, &[], None),
             Kind::Array => Some(n as u128),
             Kind::Str | Kind::Bin | Kind::Ext => kind.body_bytes(n).map(u128::from),
         }
     }
 
-    /// The range of lengths a header may still take (for a key, within the
-    /// allowed key lengths).
-    fn header_range(&self, place: Place, kind: Kind, width: Width, got: u8, acc: u64, key: bool) -> Option<(u64, u64)> {
+    /// The range of lengths a header may still take (for a key of
+    /// language `key`, from the shortest key length in range on).
+    fn header_range(
+        &self,
+        place: Place,
+        kind: Kind,
+        width: Width,
+        got: u8,
+        acc: u64,
+        key: Option<&KeyLang>,
+    ) -> Option<(u64, u64)> {
         let (mut lo, mut hi) = self.profile.header_range(place, kind, width, got, acc)?;
-        if key {
-            lo = lo.max(self.keys.min_len);
-            hi = hi.min(self.keys.max_len);
+        if let Some(lang) = key {
+            lo = lang.next_completion_len(lang.start(), 0, lo)?;
+            hi = hi.min(lang.max_len());
         }
         (lo <= hi).then_some((lo, hi))
     }
@@ -178,13 +214,14 @@ impl Walk<'_> {
     /// can never be finished.
     fn lower_bound(&self, stack: &Stack) -> Option<u128> {
         let mut total: u128 = 0;
-        for item in stack {
+        for (i, item) in stack.iter().enumerate() {
+            let below = i.checked_sub(1).map(|j| &stack[j]);
             total += match item {
                 Item::RootMap => {
                     let mut best: Option<u128> = None;
                     for width in Width::ALL {
                         if let Some(&(n, _)) = self.profile.lengths(Place::Root, Kind::Map, width).first() {
-                            let body = self.body_min(Kind::Map, n);
+                            let body = self.body_min(Place::Root, Kind::Map, n);
                             if let Some(b) = body {
                                 let c = width.header_size() as u128 + b;
                                 best = Some(best.map_or(c, |x: u128| x.min(c)));
@@ -195,9 +232,10 @@ impl Walk<'_> {
                 }
                 Item::Value => 1,
                 Item::Elements(n) => *n as u128,
-                Item::Entries { n, keys } => self.entries_min(*n, keys, None)?,
+                Item::Entries { n, keys, root } => self.entries_lower_bound(*n, keys, *root, stack.get(i + 1))?,
                 Item::KeyHeader { width, got, acc } => {
-                    let (lo, _) = self.header_range(Place::Nested, Kind::Str, *width, *got, *acc, true)?;
+                    let lang = self.key_lang(below);
+                    let (lo, _) = self.header_range(Place::Nested, Kind::Str, *width, *got, *acc, Some(lang))?;
                     (width.length_bytes() - got) as u128 + lo as u128 + 1
                 }
                 Item::KeyBody { len, bytes } => (len - bytes.len() as u64) as u128 + 1,
@@ -208,8 +246,8 @@ impl Walk<'_> {
                     got,
                     acc,
                 } => {
-                    let (lo, _) = self.header_range(*place, *kind, *width, *got, *acc, false)?;
-                    let body = self.body_min(*kind, lo)?;
+                    let (lo, _) = self.header_range(*place, *kind, *width, *got, *acc, None)?;
+                    let body = self.body_min(*place, *kind, lo)?;
                     (width.length_bytes() - got) as u128 + body
                 }
                 Item::IntPayload { format, got, .. } => (format.payload_bytes() - got) as u128,
@@ -220,6 +258,61 @@ impl Walk<'_> {
         Some(total)
     }
 
+    /// A lower bound on (and, with no key item above, exactly) the
+    /// cheapest `n` entries of a map with finished keys `keys`, given the
+    /// item above it (`above`): the top-level map's first key, if no key of
+    /// it is written yet and nothing of that key is above, may come from a
+    /// language of its own.
+    fn entries_lower_bound(&self, n: u64, keys: &[Vec<u8>], root: bool, above: Option<&Item>) -> Option<u128> {
+        let first_pending =
+            root && keys.is_empty() && !matches!(above, Some(Item::KeyHeader { .. } | Item::KeyBody { .. }));
+        if first_pending {
+            return Some(self.keys.cheapest_root_keys_size(self.profile, n)? + n as u128);
+        }
+        self.entries_min(n, keys, None)
+    }
+
+    /// For the key being written at `stack[i]` (a key body, with its map's
+    /// entries item below it): whether it can be finished at all, and the
+    /// key length it takes from the map's remaining entries (`None`: none,
+    /// for a top-level first key that can be finished outside the other
+    /// keys' language).
+    fn key_claim(&self, stack: &Stack, i: usize) -> Option<Option<u64>> {
+        let Some(Item::KeyBody { len, bytes }) = stack.get(i) else {
+            return None;
+        };
+        let entries = i.checked_sub(1).map(|j| &stack[j]);
+        let Some(Item::Entries { keys, root, .. }) = entries else {
+            return None;
+        };
+        let (got, more) = (bytes.len() as u64, len - bytes.len() as u64);
+        let finishes = |lang: &KeyLang, more_than: u64| {
+            lang.walk(bytes)
+                .is_some_and(|s| lang.completions(s, got, more) > more_than)
+        };
+        if self.first_key(entries) {
+            // Outside the other keys' language the key takes none of
+            // theirs; inside it takes one.
+            if self.keys.first_keys_outside().is_some_and(|l| finishes(l, 0)) {
+                return Some(None);
+            }
+            return self
+                .keys
+                .first_keys_inside()
+                .is_some_and(|l| finishes(l, 0))
+                .then_some(Some(*len));
+        }
+        // Finished keys this one could still turn out to be (a top-level
+        // first key outside the key language cannot be one).
+        let lang = self.keys.keys();
+        let clashes = keys
+            .iter()
+            .filter(|k| k.len() as u64 == *len && k.starts_with(bytes))
+            .filter(|k| !*root || lang.check(k).is_ok())
+            .count() as u64;
+        finishes(lang, clashes).then_some(Some(*len))
+    }
+
     /// The exact smallest number of bytes `stack` still needs when every
     /// header is complete, and whether there is no upper bound (some value
     /// is still free). `None` if it cannot be finished.
@@ -227,12 +320,6 @@ impl Walk<'_> {
         let mut total: u128 = 0;
         let mut unbounded = false;
         for (i, item) in stack.iter().enumerate() {
-            // A key being written claims one key of its length from the
-            // map's remaining entries, which sit just below it.
-            let claimed = match stack.get(i + 1) {
-                Some(Item::KeyBody { len, .. }) => Some(*len),
-                _ => None,
-            };
             total += match item {
                 Item::Value => {
                     unbounded = true;
@@ -242,21 +329,21 @@ impl Walk<'_> {
                     unbounded |= *n > 0;
                     *n as u128
                 }
-                Item::Entries { n, keys } => {
+                Item::Entries { n, keys, root } => {
                     unbounded |= *n > 0;
-                    self.entries_min(*n, keys, claimed)?
+                    // A key being written (just above) claims one key of its
+                    // length from the remaining entries, unless it is a
+                    // top-level first key outside their language.
+                    match stack.get(i + 1) {
+                        Some(Item::KeyBody { .. }) => {
+                            let claimed = self.key_claim(stack, i + 1)?;
+                            self.entries_min(*n, keys, claimed)?
+                        }
+                        above => self.entries_lower_bound(*n, keys, *root, above)?,
+                    }
                 }
                 Item::KeyBody { len, bytes } => {
-                    let Some(Item::Entries { keys, .. }) = i.checked_sub(1).map(|j| &stack[j]) else {
-                        return None;
-                    };
-                    let clashes = keys
-                        .iter()
-                        .filter(|k| k.len() as u64 == *len && k.starts_with(bytes))
-                        .count();
-                    if self.keys.completions(*len, bytes.len() as u64) <= clashes as u128 {
-                        return None;
-                    }
+                    self.key_claim(stack, i)?;
                     unbounded = true;
                     (len - bytes.len() as u64) as u128 + 1
                 }
@@ -305,7 +392,8 @@ impl Walk<'_> {
                 self.child(&with(vec![Item::Elements(n - 1), Item::Value]), b)
             }
             Item::Entries { n: 0, .. } => None,
-            Item::Entries { n, keys } => {
+            Item::Entries { n, keys, root } => {
+                let lang = self.key_lang(Some(top));
                 let key = match Marker::of(b) {
                     Marker::Header {
                         kind: Kind::Str,
@@ -313,8 +401,8 @@ impl Walk<'_> {
                         fixed,
                     } => {
                         let len = fixed as u64;
-                        if !self.profile.allows(Place::Nested, Kind::Str, Width::Fix, len) || !self.keys.allows_len(len)
-                        {
+                        let written = self.profile.allows(Place::Nested, Kind::Str, Width::Fix, len);
+                        if !written || lang.keys_of_len(len) == 0 {
                             return None;
                         }
                         Item::KeyBody { len, bytes: Vec::new() }
@@ -322,7 +410,7 @@ impl Walk<'_> {
                     Marker::Header {
                         kind: Kind::Str, width, ..
                     } => {
-                        self.header_range(Place::Nested, Kind::Str, width, 0, 0, true)?;
+                        self.header_range(Place::Nested, Kind::Str, width, 0, 0, Some(lang))?;
                         Item::KeyHeader { width, got: 0, acc: 0 }
                     }
                     _ => return None,
@@ -331,22 +419,24 @@ impl Walk<'_> {
                     Item::Entries {
                         n: n - 1,
                         keys: keys.clone(),
+                        root: *root,
                     },
                     key,
                 ]))
             }
             Item::KeyHeader { width, got, acc } => {
+                let lang = self.key_lang(below.last());
                 let (got, acc) = (got + 1, (acc << 8) | b as u64);
                 if got == width.length_bytes() {
                     let written = self.profile.allows(Place::Nested, Kind::Str, *width, acc);
-                    (written && self.keys.allows_len(acc)).then(|| {
+                    (written && lang.keys_of_len(acc) > 0).then(|| {
                         with(vec![Item::KeyBody {
                             len: acc,
                             bytes: Vec::new(),
                         }])
                     })
                 } else {
-                    self.header_range(Place::Nested, Kind::Str, *width, got, acc, true)?;
+                    self.header_range(Place::Nested, Kind::Str, *width, got, acc, Some(lang))?;
                     Some(with(vec![Item::KeyHeader {
                         width: *width,
                         got,
@@ -355,12 +445,16 @@ impl Walk<'_> {
                 }
             }
             Item::KeyBody { len, bytes } => {
-                if !self.keys.allows_byte(bytes.len() as u64, b) {
-                    return None;
-                }
+                // A byte some key of this length continues with.
+                let lang = self.key_lang(below.last());
                 let mut key = bytes.clone();
                 key.push(b);
-                if key.len() as u64 == *len {
+                let got = key.len() as u64;
+                let state = lang.walk(&key)?;
+                if lang.completions(state, got, len - got) == 0 {
+                    return None;
+                }
+                if got == *len {
                     // The key is whole: it must differ from its map's other
                     // keys (kept by the entries item just below).
                     let mut s = below.to_vec();
@@ -388,9 +482,9 @@ impl Walk<'_> {
                 if got == width.length_bytes() {
                     self.profile
                         .allows(*place, *kind, *width, acc)
-                        .then(|| self.finish(with(self.body(*kind, acc))))
+                        .then(|| self.finish(with(self.body(*place, *kind, acc))))
                 } else {
-                    self.header_range(*place, *kind, *width, got, acc, false)?;
+                    self.header_range(*place, *kind, *width, got, acc, None)?;
                     Some(with(vec![Item::Header {
                         place: *place,
                         kind: *kind,
@@ -429,8 +523,9 @@ impl Walk<'_> {
         }
     }
 
-    /// Items for a container or string body of `n` (nothing if empty).
-    fn body(&self, kind: Kind, n: u64) -> Vec<Item> {
+    /// Items for a container or string body of `n` at `place` (nothing if
+    /// empty).
+    fn body(&self, place: Place, kind: Kind, n: u64) -> Vec<Item> {
         match (kind, n) {
             (Kind::Str | Kind::Bin | Kind::Array | Kind::Map, 0) => vec![],
             (Kind::Str, n) if self.profile.raw_str_values() => vec![Item::Raw(n)],
@@ -441,7 +536,11 @@ impl Walk<'_> {
             (Kind::Bin, n) => vec![Item::Raw(n)],
             (Kind::Ext, n) => vec![Item::Raw(n + 1)],
             (Kind::Array, n) => vec![Item::Elements(n)],
-            (Kind::Map, n) => vec![Item::Entries { n, keys: Vec::new() }],
+            (Kind::Map, n) => vec![Item::Entries {
+                n,
+                keys: Vec::new(),
+                root: place == Place::Root,
+            }],
         }
     }
 
@@ -480,7 +579,7 @@ impl Walk<'_> {
             } => self
                 .profile
                 .allows(place, kind, Width::Fix, fixed as u64)
-                .then(|| self.body(kind, fixed as u64)),
+                .then(|| self.body(place, kind, fixed as u64)),
             Marker::Header { kind, width, .. } => {
                 if !self.profile.writes(place, kind, width) {
                     return None;
