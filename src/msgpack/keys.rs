@@ -129,9 +129,9 @@ impl FromStr for Kmax {
         }
         match s.parse::<u64>() {
             Ok(0) => Err(KeyArgError::KmaxZero),
-            Ok(k) if k == FORMAT_MAX_KEY_LEN => Ok(Kmax::Unbounded),
-            Ok(k) if k > FORMAT_MAX_KEY_LEN => Err(KeyArgError::KmaxTooLarge(s.to_string())),
-            Ok(k) => Ok(Kmax::Bounded(k as u32)),
+            Ok(k) if k < FORMAT_MAX_KEY_LEN => Ok(Kmax::Bounded(k as u32)),
+            Ok(FORMAT_MAX_KEY_LEN) => Ok(Kmax::Unbounded),
+            Ok(_) => Err(KeyArgError::KmaxTooLarge(s.to_string())),
             Err(_) => Err(KeyArgError::KmaxInvalid(s.to_string())),
         }
     }
@@ -365,6 +365,21 @@ fn exact(answer: Result<Option<u128>, CountError>) -> Option<u128> {
 mod tests {
     use super::*;
 
+    /// The names the command line and the reports use, both ways.
+    #[test]
+    fn names() {
+        assert_eq!("alnum".parse::<FirstChar>(), Ok(FirstChar::Alnum));
+        assert_eq!("ident".parse::<FirstChar>(), Ok(FirstChar::Ident));
+        assert_eq!(
+            "Ident".parse::<FirstChar>(),
+            Err(KeyArgError::FirstChar("Ident".into()))
+        );
+        assert_eq!(FirstChar::Alnum.to_string(), "alnum");
+        assert_eq!(FirstChar::Ident.to_string(), "ident");
+        assert_eq!(Kmax::Bounded(31).to_string(), "31");
+        assert_eq!(Kmax::Unbounded.to_string(), "unbounded");
+    }
+
     #[test]
     fn kmax_parsing() {
         assert_eq!("31".parse::<Kmax>(), Ok(Kmax::Bounded(31)));
@@ -380,6 +395,7 @@ mod tests {
             Err(KeyArgError::KmaxTooLarge(_))
         ));
         assert!(matches!("x".parse::<Kmax>(), Err(KeyArgError::KmaxInvalid(_))));
+        assert!(matches!("".parse::<Kmax>(), Err(KeyArgError::KmaxInvalid(_))));
         assert!(matches!("-1".parse::<Kmax>(), Err(KeyArgError::KmaxInvalid(_))));
     }
 

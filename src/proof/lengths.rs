@@ -3,7 +3,8 @@
 //!
 //! The oracle's answer for a prefix is such a set. Lengths are `u128` so
 //! that sums of many maximal headers and keys never overflow; `INF` stands
-//! for "no upper bound".
+//! for "no upper bound", and arithmetic saturates so that `INF` plus
+//! anything stays `INF`.
 
 use std::fmt;
 
@@ -81,7 +82,7 @@ impl LengthSet {
             ranges: self
                 .ranges
                 .iter()
-                .map(|&(lo, hi)| (lo.saturating_add(k), if hi == INF { INF } else { hi.saturating_add(k) }))
+                .map(|&(lo, hi)| (lo.saturating_add(k), hi.saturating_add(k)))
                 .collect(),
         }
     }
@@ -101,12 +102,7 @@ impl LengthSet {
         let mut out = LengthSet::empty();
         for &(alo, ahi) in &self.ranges {
             for &(blo, bhi) in &other.ranges {
-                let hi = if ahi == INF || bhi == INF {
-                    INF
-                } else {
-                    ahi.saturating_add(bhi)
-                };
-                out = out.union(&LengthSet::range(alo.saturating_add(blo), hi));
+                out = out.union(&LengthSet::range(alo.saturating_add(blo), ahi.saturating_add(bhi)));
             }
         }
         out
@@ -166,6 +162,111 @@ mod tests {
         ue.sort();
         ue.dedup();
         assert_eq!(members(&u, 40), ue);
+    }
+
+    /// Every set over a window of `W` small lengths, with or without every
+    /// length from `W` up: a pointwise model and the set built from it.
+    const W: u128 = 6;
+
+    fn all_small_sets() -> Vec<(Vec<bool>, LengthSet)> {
+        let mut out = Vec::new();
+        for bits in 0..1u32 << W {
+            for tail in [false, true] {
+                let model: Vec<bool> = (0..3 * W)
+                    .map(|n| if n < W { bits >> n & 1 == 1 } else { tail })
+                    .collect();
+                let mut set = LengthSet::empty();
+                for n in (0..W).filter(|&n| bits >> n & 1 == 1) {
+                    set = set.union(&LengthSet::single(n));
+                }
+                if tail {
+                    set = set.union(&LengthSet::at_least(W));
+                }
+                out.push((model, set));
+            }
+        }
+        out
+    }
+
+    /// Sorted, disjoint and not touching, as every operation must leave it.
+    fn assert_normal(s: &LengthSet) {
+        for &(lo, hi) in s.ranges() {
+            assert!(lo <= hi, "{s}");
+        }
+        for w in s.ranges().windows(2) {
+            assert!(w[0].1 < INF && w[0].1 + 1 < w[1].0, "{s}");
+        }
+    }
+
+    /// Every operation against its pointwise definition, for every pair of
+    /// small sets (the model covers lengths below `3 W`; beyond that, a
+    /// set either has every length or none).
+    #[test]
+    fn operations_agree_with_pointwise_definitions_on_all_small_sets() {
+        let sets = all_small_sets();
+        let window = 3 * W;
+        let has = |m: &[bool], n: u128| m[n.min(window - 1) as usize];
+        let unbounded = |m: &[bool]| m[window as usize - 1];
+        let mut pairs = 0;
+        for (a, sa) in &sets {
+            assert_normal(sa);
+            for n in 0..window {
+                assert_eq!(sa.contains(n), has(a, n), "{sa} contains {n}");
+            }
+            assert_eq!(sa.contains(INF), unbounded(a), "{sa} contains INF");
+            assert_eq!(sa.is_empty(), !a.contains(&true));
+            let min = (0..window).find(|&n| has(a, n));
+            assert_eq!(sa.min(), min, "min of {sa}");
+            let max = if unbounded(a) {
+                Some(INF)
+            } else {
+                (0..window).rev().find(|&n| has(a, n))
+            };
+            assert_eq!(sa.max(), max, "max of {sa}");
+            for k in [0, 1, 5] {
+                let shifted = sa.shift(k);
+                assert_normal(&shifted);
+                for n in 0..window {
+                    assert_eq!(shifted.contains(n + k), has(a, n), "{sa} shifted by {k}");
+                }
+                assert_eq!(shifted.contains(INF), unbounded(a));
+                assert_eq!(shifted.min(), min.map(|m| m + k));
+            }
+            for (b, sb) in &sets {
+                pairs += 1;
+                let u = sa.union(sb);
+                assert_normal(&u);
+                for n in 0..window {
+                    assert_eq!(u.contains(n), has(a, n) || has(b, n), "{sa} ∪ {sb} at {n}");
+                }
+                assert_eq!(u.contains(INF), unbounded(a) || unbounded(b));
+                let sum = sa.plus(sb);
+                assert_normal(&sum);
+                for n in 0..window {
+                    let expected = (0..=n).any(|x| has(a, x) && has(b, n - x));
+                    assert_eq!(sum.contains(n), expected, "{sa} + {sb} at {n}");
+                }
+                let sum_unbounded = !sa.is_empty() && !sb.is_empty() && (unbounded(a) || unbounded(b));
+                assert_eq!(sum.contains(INF), sum_unbounded, "{sa} + {sb} at INF");
+                assert_eq!(sum.max() == Some(INF), sum_unbounded, "{sa} + {sb}: max");
+            }
+        }
+        assert_eq!(pairs, (2u64 << W).pow(2), "every pair of small sets was checked");
+    }
+
+    #[test]
+    fn display() {
+        assert_eq!(LengthSet::empty().to_string(), "{}");
+        assert_eq!(LengthSet::single(5).to_string(), "{5}");
+        assert_eq!(
+            LengthSet::range(2, 4).union(&LengthSet::single(9)).to_string(),
+            "[2, 4] ∪ {9}"
+        );
+        assert_eq!(
+            LengthSet::single(3).union(&LengthSet::at_least(7)).to_string(),
+            "{3} ∪ [7, ∞)"
+        );
+        assert_eq!(format!("{:?}", LengthSet::range(1, 2)), "[1, 2]");
     }
 
     #[test]

@@ -210,18 +210,17 @@ impl fmt::Display for Note {
             Note::FixInt { byte, value } => write!(f, "{byte:#04x}: the integer {value} ({})", MarkerName(byte)),
             Note::IntMarker { byte, format } => write!(
                 f,
-                "{byte:#04x}: {}: an integer in the next {} bytes",
+                "{byte:#04x}: {}: an integer in the next {}",
                 MarkerName(byte),
-                format.payload_bytes()
+                how_many(format.payload_bytes() as u64, Kind::Bin)
             ),
             Note::IntDone { byte, value } => write!(f, "{byte:#04x}: the integer is {value}"),
-            Note::FloatMarker { byte, payload } => {
-                write!(
-                    f,
-                    "{byte:#04x}: {}: a float in the next {payload} bytes",
-                    MarkerName(byte)
-                )
-            }
+            Note::FloatMarker { byte, payload } => write!(
+                f,
+                "{byte:#04x}: {}: a float in the next {}",
+                MarkerName(byte),
+                how_many(payload as u64, Kind::Bin)
+            ),
             Note::FloatDone { byte } => write!(f, "{byte:#04x}: the float is complete"),
             Note::HeaderStart {
                 byte,

@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# Mutation testing of the proof core: would the tests notice if the code
+# that decides the bounds were wrong?
+#
+# cargo-mutants rewrites one spot of the proof core at a time (a `>` made
+# `>=`, a function made to return a default, ...), rebuilds, and runs a
+# fast test selection; a mutant the tests do not fail on is "missed". This
+# runs every mutant of the proof core's files and writes
+#
+#   reports/mutants.csv        per file: mutants, caught, missed, equivalent,
+#                              unviable, timeouts
+#   reports/mutants-missed.txt the missed mutants not declared equivalent
+#                              (should be empty), and the timeouts (mutants
+#                              that made the tests hang: noticed, slowly)
+#   reports/mutants-run.txt    when, how long, on how many jobs, which version
+#
+# Mutants that cannot change any result are declared in
+# reports/mutants-equivalent.txt, one per line with the reason after " ## ".
+#
+# It takes hours (see the README); it is a record, not a CI step.
+#
+# Usage: scripts/mutants.sh [FILE...]   (default: the whole proof core)
+# Environment: JOBS (default 2), MUTANTS_OUT (default target/mutants-run).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+version=27.1.0
+if ! cargo mutants --version 2>/dev/null | grep -q "$version"; then
+    echo "installing cargo-mutants $version" >&2
+    cargo install --locked "cargo-mutants@$version"
+fi
+# nextest runs the tests in parallel and, with the `mutants` profile in
+# .config/nextest.toml, stops at the first failure: most mutants are
+# caught within a second of their build.
+if ! cargo nextest --version >/dev/null 2>&1; then
+    echo "installing cargo-nextest" >&2
+    cargo install --locked cargo-nextest
+fi
+export NEXTEST_PROFILE=mutants
+# Each job must build in its own copy's target directory: cargo names a
+# workspace's artifacts by their path relative to the workspace, so jobs
+# sharing one directory would test each other's mutants.
+unset CARGO_TARGET_DIR
+
+jobs=${JOBS:-2}
+out=${MUTANTS_OUT:-target/mutants-run}
+files=("$@")
+if [ ${#files[@]} -eq 0 ]; then
+    files=(
+        src/msgpack/keys.rs
+        src/msgpack/lang.rs
+        src/proof/lengths.rs
+        src/proof/oracle/completion.rs
+        src/proof/oracle/explain.rs
+        src/proof/oracle/mod.rs
+        src/proof/oracle/parser.rs
+        src/proof/search/walk.rs
+        src/proof/witness.rs
+    )
+fi
+
+# The fast selection (about 15 s of CPU a run): the library's unit tests, the
+# oracle against hand-derived sets, the exhaustive enumeration of small
+# documents, the hand-written explanations, and the walk against the oracle
+# on every length for small key languages. The build is restricted to the
+# same targets (--cargo-arg), or every mutant would also rebuild the slow
+# tests. Mutants of the key-language automaton (lang.rs) run apart: they
+# need its brute-force unit tests, which the other files' mutants skip.
+run() { # NAME FILES... -- TARGETS... -- TEST-BINARY-ARGS...
+    local name=$1
+    shift
+    local args=() nfiles=0
+    while [ "$1" != -- ]; do args+=(--file "$1"); nfiles=$((nfiles + 1)); shift; done
+    shift
+    while [ "$1" != -- ]; do args+=("--cargo-arg=$1"); shift; done
+    shift
+    [ "$nfiles" -gt 0 ] || return 0
+    local status=0
+    mkdir -p "$out/$name"
+    cargo mutants --test-tool nextest --profile mutants --jobs "$jobs" --timeout 300 --build-timeout 1200 \
+        --output "$out/$name" "${args[@]}" -- -- "$@" || status=$?
+    # 0: all caught; 2: some missed; 3: some timed out. Anything else is a
+    # failure of the run itself (the baseline tests failed, a build broke).
+    case $status in
+        0 | 2 | 3) ;;
+        *) echo "cargo mutants failed (exit $status); see $out/$name/mutants.out/debug.log" >&2; exit "$status" ;;
+    esac
+}
+lang=()
+rest=()
+for f in "${files[@]}"; do
+    if [ "$f" = src/msgpack/lang.rs ]; then lang+=("$f"); else rest+=("$f"); fi
+done
+
+start=$(date +%s)
+rm -rf "$out"
+run lang "${lang[@]}" -- --lib --test=oracle_exhaustive --test=walk_exact --
+run core "${rest[@]}" -- --lib --test=oracle_exact --test=oracle_exhaustive --test=explain --test=walk_exact \
+    -- --skip msgpack::lang
+elapsed=$(($(date +%s) - start))
+
+# Every outcome list of both runs, one mutant per line.
+outcomes() { cat "$out"/*/mutants.out/"$1".txt 2>/dev/null || true; }
+# A mutant's name without its line and column, so the equivalent list
+# survives edits elsewhere in the file.
+strip_position() { sed -E 's/^([^:]+):[0-9]+:[0-9]+: /\1: /'; }
+equivalent=$(sed -E '/^#/d; /^$/d; s/ ## .*//' reports/mutants-equivalent.txt)
+is_equivalent() { grep -qxF -- "$1" <<<"$equivalent"; }
+
+csv=reports/mutants.csv
+missed_report=reports/mutants-missed.txt
+echo "file,mutants,caught,missed,equivalent,unviable,timeouts" >"$csv"
+: >"$missed_report"
+total_missed=0
+for f in "${files[@]}"; do
+    count() { outcomes "$1" | grep -c "^$f:" || true; }
+    caught=$(count caught)
+    unviable=$(count unviable)
+    timeouts=$(count timeout)
+    missed=0
+    equiv=0
+    while IFS= read -r m; do
+        [ -n "$m" ] || continue
+        if is_equivalent "$(strip_position <<<"$m")"; then
+            equiv=$((equiv + 1))
+        else
+            missed=$((missed + 1))
+            echo "missed: $m" >>"$missed_report"
+        fi
+    done < <(outcomes missed | grep "^$f:" || true)
+    outcomes timeout | grep "^$f:" | sed 's/^/timed out: /' >>"$missed_report" || true
+    total=$((caught + missed + equiv + unviable + timeouts))
+    echo "$f,$total,$caught,$missed,$equiv,$unviable,$timeouts" >>"$csv"
+    total_missed=$((total_missed + missed))
+done
+
+cat >reports/mutants-run.txt <<EOF
+cargo-mutants $version, $jobs jobs, $(nproc) cores: $((elapsed / 3600)) h $((elapsed % 3600 / 60)) min
+run on $(date -u +%Y-%m-%d) at commit $(git rev-parse --short HEAD)$(git diff --quiet || echo " (with uncommitted changes)")
+EOF
+
+column -s, -t "$csv"
+cat reports/mutants-run.txt
+if [ "$total_missed" -gt 0 ]; then
+    echo "$total_missed mutants missed; see $missed_report" >&2
+    exit 1
+fi

@@ -1,0 +1,377 @@
+//! The oracle's explanation, checked against expectations written by hand
+//! from the msgpack spec: what each byte of a prefix means, why a byte
+//! rules every document out, what the rest must contain, and the lengths.
+//! A wrong trace, a reason that names the wrong rule, or a wrong summary
+//! fails here.
+
+use prefixproof::msgpack::{FirstChar, KeySpec, Kmax, Profile};
+use prefixproof::proof::oracle::answer;
+
+fn alnum31() -> KeySpec {
+    KeySpec::new(FirstChar::Alnum, Kmax::Bounded(31))
+}
+
+/// Check every step, the summary and the length set of one prefix.
+#[track_caller]
+fn expect(profile: Profile, keys: &KeySpec, hex: &str, steps: &[&str], summary: &str, lengths: &str) {
+    let prefix = prefixproof::hex::parse_hex(hex).unwrap();
+    let a = answer(profile, keys, &prefix);
+    assert_eq!(a.steps, steps, "{profile} {hex}: steps");
+    assert_eq!(a.summary, summary, "{profile} {hex}: summary");
+    assert_eq!(a.lengths.to_string(), lengths, "{profile} {hex}: lengths");
+}
+
+#[test]
+fn the_canonical_bound_prefix() {
+    // fixmap(2), fixstr(1) "0", the integer 0: one more entry, whose
+    // cheapest form is a one-character key and a one-byte value.
+    expect(
+        Profile::Canonical,
+        &alnum31(),
+        "82 a1 30 00",
+        &[
+            "byte 0: 0x82: fixmap(2): the top-level map with 2 entries",
+            "byte 1: 0xa1: fixstr(1): a key with 1 byte",
+            "byte 2: 0x30: the key \"0\" is complete",
+            "byte 3: 0x00: the integer 0 (positive fixint 0)",
+        ],
+        "the top-level map needs 1 more entry (its keys so far: \"0\")",
+        "[7, ∞)",
+    );
+}
+
+#[test]
+fn a_map32_header_read_three_quarters() {
+    // df 00 00 00: the count's high three bytes are 0, so 0 to 255 entries;
+    // an empty map ends after the fourth length byte (5 bytes), one entry
+    // needs at least a 2-byte key and a 1-byte value (8 bytes).
+    expect(
+        Profile::Map32Header,
+        &alnum31(),
+        "df 00 00 00",
+        &[
+            "byte 0: 0xdf: map32 (0xdf): the top-level map with 0 to 4294967295 entries here",
+            "byte 1: 0x00: length byte: 0 to 16777215 entries possible",
+            "byte 2: 0x00: length byte: 0 to 65535 entries possible",
+            "byte 3: 0x00: length byte: 0 to 255 entries possible",
+        ],
+        "the map32 (0xdf) header of the top-level map has 3 of its 4 length bytes: 0 to 255 entries possible",
+        "{5} ∪ [8, ∞)",
+    );
+}
+
+#[test]
+fn values_of_every_kind() {
+    let keys = alnum31();
+    expect(
+        Profile::Canonical,
+        &keys,
+        "81 a1 61 a2 c3 a9",
+        &[
+            "byte 0: 0x81: fixmap(1): the top-level map with 1 entry",
+            "byte 1: 0xa1: fixstr(1): a key with 1 byte",
+            "byte 2: 0x61: the key \"a\" is complete",
+            "byte 3: 0xa2: fixstr(2): a str value with 2 bytes",
+            "byte 5: 0xa9: end of the 2-byte str body",
+        ],
+        "the document is complete",
+        "{6}",
+    );
+    // A timestamp 32: fixext 4 with type -1.
+    expect(
+        Profile::Canonical,
+        &keys,
+        "81 a1 61 d6 ff 00 00 00 00",
+        &[
+            "byte 0: 0x81: fixmap(1): the top-level map with 1 entry",
+            "byte 1: 0xa1: fixstr(1): a key with 1 byte",
+            "byte 2: 0x61: the key \"a\" is complete",
+            "byte 3: 0xd6: fixext4 (0xd6): an ext value with a type byte and 4 data bytes",
+            "byte 8: 0x00: end of the ext value's type byte and 4 data bytes",
+        ],
+        "the document is complete",
+        "{9}",
+    );
+    // An array of two, one element read: at least one more byte.
+    expect(
+        Profile::Canonical,
+        &keys,
+        "81 a1 61 92 c0",
+        &[
+            "byte 0: 0x81: fixmap(1): the top-level map with 1 entry",
+            "byte 1: 0xa1: fixstr(1): a key with 1 byte",
+            "byte 2: 0x61: the key \"a\" is complete",
+            "byte 3: 0x92: fixarray(2): an array with 2 elements",
+            "byte 4: 0xc0: nil",
+        ],
+        "the top-level map needs 1 more entry (its keys so far: \"a\"); the value of its current entry comes next; \
+         an array needs 1 more element",
+        "[6, ∞)",
+    );
+    // A float 64: exactly eight more bytes.
+    expect(
+        Profile::Canonical,
+        &keys,
+        "81 a1 61 cb",
+        &[
+            "byte 0: 0x81: fixmap(1): the top-level map with 1 entry",
+            "byte 1: 0xa1: fixstr(1): a key with 1 byte",
+            "byte 2: 0x61: the key \"a\" is complete",
+            "byte 3: 0xcb: f64 (0xcb): a float in the next 8 bytes",
+        ],
+        "the top-level map needs 1 more entry (its keys so far: \"a\"); the value of its current entry comes next; \
+         a float needs 8 more bytes",
+        "{12}",
+    );
+    // A u16 payload 0x0100 = 256, the smallest u16 canonical writes.
+    expect(
+        Profile::Canonical,
+        &keys,
+        "81 a1 61 cd 01 00",
+        &[
+            "byte 0: 0x81: fixmap(1): the top-level map with 1 entry",
+            "byte 1: 0xa1: fixstr(1): a key with 1 byte",
+            "byte 2: 0x61: the key \"a\" is complete",
+            "byte 3: 0xcd: u16 (0xcd): an integer in the next 2 bytes",
+            "byte 5: 0x00: the integer is 256",
+        ],
+        "the document is complete",
+        "{6}",
+    );
+}
+
+#[test]
+fn every_reason_names_its_rule() {
+    let keys = alnum31();
+    let dead = |profile: Profile, keys: &KeySpec, hex: &str, at: usize, byte: &str, why: &str, before: &[&str]| {
+        let mut steps: Vec<String> = before.iter().map(|s| s.to_string()).collect();
+        steps.push(format!("byte {at}: {byte}: impossible: {why}"));
+        let steps: Vec<&str> = steps.iter().map(String::as_str).collect();
+        expect(
+            profile,
+            keys,
+            hex,
+            &steps,
+            &format!("impossible at byte {at}: {why}"),
+            "{}",
+        );
+    };
+    let map1 = "byte 0: 0x81: fixmap(1): the top-level map with 1 entry";
+    let key_a = [
+        "byte 1: 0xa1: fixstr(1): a key with 1 byte",
+        "byte 2: 0x61: the key \"a\" is complete",
+    ];
+    let with_a = [map1, key_a[0], key_a[1]];
+    dead(
+        Profile::Canonical,
+        &keys,
+        "05",
+        0,
+        "0x05",
+        "the top level must be a map, but this is positive fixint 5",
+        &[],
+    );
+    dead(
+        Profile::Canonical,
+        &keys,
+        "81 c0",
+        1,
+        "0xc0",
+        "a map key must be a str, but this is nil",
+        &[map1],
+    );
+    // The key-length rule, not the profile, excludes a 256-byte key.
+    dead(
+        Profile::Canonical,
+        &keys,
+        "81 da",
+        1,
+        "0xda",
+        "canonical writes str16 (0xda) only for strs of 256 to 65535 bytes, but a key (`[A-Za-z0-9_]+`) has at \
+         most 31 bytes",
+        &[map1],
+    );
+    // Legacy never writes str8 at all.
+    dead(
+        Profile::Legacy,
+        &keys,
+        "81 d9",
+        1,
+        "0xd9",
+        "legacy never writes str8 (0xd9) for a key",
+        &[map1],
+    );
+    dead(
+        Profile::Canonical,
+        &KeySpec::new(FirstChar::Alnum, Kmax::Bounded(2)),
+        "81 a3",
+        1,
+        "0xa3",
+        "this key would have 3 bytes, but a key (`[A-Za-z0-9_]+`) has at most 2 bytes",
+        &[map1],
+    );
+    dead(
+        Profile::Canonical,
+        &keys,
+        "81 a1 2d",
+        2,
+        "0x2d",
+        "no key starts with byte 0x2d ('-')",
+        &[map1, key_a[0]],
+    );
+    dead(
+        Profile::Canonical,
+        &KeySpec::from_patterns("abc|de", None, 8).unwrap(),
+        "81 a3 64",
+        2,
+        "0x64",
+        "no key of 3 bytes starts with \"d\"",
+        &[map1, "byte 1: 0xa3: fixstr(3): a key with 3 bytes"],
+    );
+    dead(
+        Profile::Canonical,
+        &keys,
+        "82 a1 61 01 a1 61",
+        5,
+        "0x61",
+        "the key \"a\" is already in this map",
+        &[
+            "byte 0: 0x82: fixmap(2): the top-level map with 2 entries",
+            key_a[0],
+            key_a[1],
+            "byte 3: 0x01: the integer 1 (positive fixint 1)",
+            "byte 4: 0xa1: fixstr(1): a key with 1 byte",
+        ],
+    );
+    // 5 fits a positive fixint: canonical never writes it as a u8.
+    dead(
+        Profile::Canonical,
+        &keys,
+        "81 a1 61 cc 05",
+        4,
+        "0x05",
+        "no integer canonical writes as u8 (0xcc) starts with these bytes",
+        &[
+            map1,
+            key_a[0],
+            key_a[1],
+            "byte 3: 0xcc: u8 (0xcc): an integer in the next 1 byte",
+        ],
+    );
+    dead(
+        Profile::Canonical,
+        &keys,
+        "81 a1 61 d9 05",
+        4,
+        "0x05",
+        "canonical does not write a str of 5 bytes as str8 (0xd9); it writes fixstr(5)",
+        &[
+            map1,
+            key_a[0],
+            key_a[1],
+            "byte 3: 0xd9: str8 (0xd9): a str value with 32 to 255 bytes here",
+        ],
+    );
+    // str16 lengths starting with a 0 byte are below 256: not canonical.
+    dead(
+        Profile::Canonical,
+        &keys,
+        "81 a1 61 da 00",
+        4,
+        "0x00",
+        "no length canonical writes for a str value starts with these length bytes",
+        &[
+            map1,
+            key_a[0],
+            key_a[1],
+            "byte 3: 0xda: str16 (0xda): a str value with 256 to 65535 bytes here",
+        ],
+    );
+    dead(
+        Profile::Canonical,
+        &keys,
+        "81 a1 61 a1 ff",
+        4,
+        "0xff",
+        "a str value is not valid UTF-8, and canonical writes only UTF-8 strs",
+        &[
+            with_a[0],
+            with_a[1],
+            with_a[2],
+            "byte 3: 0xa1: fixstr(1): a str value with 1 byte",
+        ],
+    );
+    dead(
+        Profile::Canonical,
+        &keys,
+        "81 a1 61 a1 c3",
+        4,
+        "0xc3",
+        "the str value would end inside a UTF-8 character",
+        &[
+            with_a[0],
+            with_a[1],
+            with_a[2],
+            "byte 3: 0xa1: fixstr(1): a str value with 1 byte",
+        ],
+    );
+    dead(
+        Profile::Canonical,
+        &keys,
+        "81 a1 61 c1",
+        3,
+        "0xc1",
+        "0xc1 is reserved by the format and never written",
+        &with_a,
+    );
+    dead(
+        Profile::Map16Header,
+        &keys,
+        "81",
+        0,
+        "0x81",
+        "map16-header does not write the top-level map of 1 entry as fixmap(1); it writes map16 (0xde)",
+        &[],
+    );
+    dead(
+        Profile::Canonical,
+        &keys,
+        "80 00",
+        1,
+        "0x00",
+        "the document is already complete, and nothing may follow it",
+        &["byte 0: 0x80: fixmap(0): the top-level map with 0 entries"],
+    );
+}
+
+#[test]
+fn a_first_key_of_its_own() {
+    // Records start with `_id`; the other keys are lowercase words. After
+    // "_i", one more key byte and at least a one-byte value.
+    let keys = KeySpec::from_patterns("[a-z]+", Some("_id"), 64).unwrap();
+    expect(
+        Profile::Canonical,
+        &keys,
+        "81 a3 5f 69",
+        &[
+            "byte 0: 0x81: fixmap(1): the top-level map with 1 entry",
+            "byte 1: 0xa3: fixstr(3): a key with 3 bytes",
+        ],
+        "the top-level map needs 1 more entry; a key of 3 bytes has 2 bytes so far: \"_i\" (hex 5f69)",
+        "[6, ∞)",
+    );
+    // The first key must be `_id`, so `a` is not a first key.
+    expect(
+        Profile::Canonical,
+        &keys,
+        "81 a1 61",
+        &[
+            "byte 0: 0x81: fixmap(1): the top-level map with 1 entry",
+            "byte 1: 0xa1: impossible: this key would have 1 byte, but the top-level map's first key (`_id`) \
+             never has 1 byte",
+        ],
+        "impossible at byte 1: this key would have 1 byte, but the top-level map's first key (`_id`) never has 1 \
+         byte",
+        "{}",
+    );
+}

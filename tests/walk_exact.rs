@@ -1,0 +1,198 @@
+//! The walk is exact, checked in seconds: for small key languages under
+//! every profile, the walk's colliding lengths over all of `[4, 2^31)` are
+//! exactly the lengths the oracle admits, asked of every length.
+//!
+//! Asking 2^31 lengths one by one takes minutes (that is the release
+//! cross-check); here the oracle is asked through a prefix tree instead.
+//! A length's prefix is its four little-endian bytes, so lengths that share
+//! their low bytes share a parse: the oracle is fed byte 0, then byte 1,
+//! then byte 2 on clones of the live parsers, and only the live three-byte
+//! parsers are asked about their 128 possible top bytes (a length below
+//! 2^31 has its top bit clear). A prefix the oracle has declared dead stays
+//! dead whatever follows (`feed` ignores everything after the byte that
+//! killed it), so no length is skipped that the oracle could admit; every
+//! length under a live prefix is asked for membership in the oracle's set.
+//!
+//! The walk shares only the format layer with the oracle, so a mutant of
+//! either side's grammar or arithmetic shows up here as a length on one
+//! side only.
+
+use prefixproof::msgpack::{FirstChar, KeySpec, Kmax, Profile};
+use prefixproof::proof::oracle::Parser;
+use prefixproof::proof::search::walk;
+use prefixproof::proof::witness;
+
+/// Every `L` in `[4, 2^31)` whose prefix the oracle admits at length `L`,
+/// sorted, and how many lengths were asked with all four bytes fed.
+fn oracle_lengths(profile: Profile, keys: &KeySpec) -> (Vec<u32>, u64) {
+    let root = Parser::new(profile, keys.clone());
+    let mut hits = Vec::new();
+    let mut asked = 0u64;
+    // Lengths settled without feeding all four bytes, counted so the test
+    // can check that every length below 2^31 was accounted for.
+    let mut pruned = 0u64;
+    let prefix = |p: &Parser, b: u8, below: u64, pruned: &mut u64| {
+        let mut next = p.clone();
+        // A prefix no document extends (the parse died, or its set of
+        // lengths is empty) settles every length below it.
+        if next.feed(&[b]) && !next.lengths().is_empty() {
+            Some(next)
+        } else {
+            *pruned += below;
+            None
+        }
+    };
+    for b0 in 0..=255u8 {
+        let Some(p0) = prefix(&root, b0, 1 << 23, &mut pruned) else {
+            continue;
+        };
+        for b1 in 0..=255u8 {
+            let Some(p1) = prefix(&p0, b1, 1 << 15, &mut pruned) else {
+                continue;
+            };
+            for b2 in 0..=255u8 {
+                let Some(p2) = prefix(&p1, b2, 1 << 7, &mut pruned) else {
+                    continue;
+                };
+                let within = p2.lengths();
+                for b3 in 0..=0x7fu8 {
+                    let len = u32::from_le_bytes([b0, b1, b2, b3]);
+                    // Every document extending the four bytes extends the
+                    // first three, so a length outside the three-byte set
+                    // is settled; the rest are asked with all four bytes.
+                    if len < 4 || !within.contains(len as u128) {
+                        pruned += 1;
+                        continue;
+                    }
+                    asked += 1;
+                    let mut p3 = p2.clone();
+                    if p3.feed(&[b3]) && p3.lengths().contains(len as u128) {
+                        hits.push(len);
+                    }
+                }
+            }
+        }
+    }
+    assert_eq!(asked + pruned, 1 << 31, "every length below 2^31 is asked or settled");
+    hits.sort_unstable();
+    (hits, asked)
+}
+
+/// Largest witness built here, in bytes.
+const WITNESS_MAX: u32 = 1 << 16;
+
+/// Small key languages that make every part of the key arithmetic matter:
+/// keys that run out after one or two entries, a first key of its own
+/// (inside and outside the others' language), keys only a str8 header can
+/// carry, UTF-8 keys, and a language with gaps in its lengths.
+const LANGUAGES: &[(&str, Option<&str>)] = &[
+    ("a|b", None),
+    ("[ab]{1,2}", None),
+    ("[ab]{1,2}", Some("c")),
+    ("x|yy|zzz", Some("yy")),
+    ("é|[ab]", None),
+    ("(ab){1,3}", None),
+    ("k{32}|k", None),
+];
+
+/// Checks one language under every profile; returns the lengths asked with
+/// all four bytes fed, the profiles under which some length collides and
+/// the witnesses built.
+fn check(keys_re: &str, first: Option<&str>) -> (u64, usize, usize) {
+    let keys = KeySpec::from_patterns(keys_re, first, u32::MAX as u64).expect("a valid language");
+    let mut asked = 0;
+    let mut colliding_profiles = 0;
+    let mut witnesses = 0;
+    for profile in Profile::ALL {
+        let walked = walk::colliding_lengths(profile, &keys);
+        let (asked_here, n) = oracle_lengths(profile, &keys);
+        asked += n;
+        colliding_profiles += usize::from(!walked.is_empty());
+        // The three smallest colliding lengths get witnesses that the
+        // independent checks accept, where they are small enough to build
+        // in a moment (some languages' first collision is past 2^30 bytes).
+        for &len in walked.iter().take(3).filter(|&&len| len < WITNESS_MAX) {
+            let blob = witness::build_colliding(profile, &keys, len as u64)
+                .unwrap_or_else(|e| panic!("{profile} keys {keys_re}: no witness of {len} bytes: {e}"));
+            assert_eq!(blob.len(), len as usize, "{profile} keys {keys_re}");
+            assert_eq!(blob[..4], len.to_le_bytes(), "{profile} keys {keys_re}");
+            witness::verify(profile, &keys, &blob)
+                .unwrap_or_else(|e| panic!("{profile} keys {keys_re}: {len}-byte witness rejected: {e}"));
+            witnesses += 1;
+        }
+        if walked != asked_here {
+            let only_walk: Vec<_> = walked
+                .iter()
+                .filter(|l| asked_here.binary_search(l).is_err())
+                .take(5)
+                .collect();
+            let only_oracle: Vec<_> = asked_here
+                .iter()
+                .filter(|l| walked.binary_search(l).is_err())
+                .take(5)
+                .collect();
+            panic!(
+                "{profile} keys {keys_re} first {first:?}: walk {} lengths, oracle {}; \
+                 walk only {only_walk:?}, oracle only {only_oracle:?}",
+                walked.len(),
+                asked_here.len(),
+            );
+        }
+    }
+    (asked, colliding_profiles, witnesses)
+}
+
+#[test]
+fn walk_and_oracle_agree_on_every_length_for_small_languages() {
+    let mut witnesses = 0;
+    for (keys, first) in LANGUAGES {
+        let (asked, colliding_profiles, built) = check(keys, *first);
+        eprintln!(
+            "keys {keys} first {first:?}: {asked} lengths asked, collisions under {colliding_profiles} profiles, \
+             {built} witnesses"
+        );
+        witnesses += built;
+        // Each language was picked to collide somewhere: agreement on
+        // empty sets alone would prove little.
+        assert!(colliding_profiles > 0, "keys {keys}: no profile collides");
+    }
+    // Profiles that write the top-level header in four bytes (map32-header,
+    // fluent-bit, any-width) collide at a few hundred bytes for every
+    // language here, so at least one witness per language is built.
+    assert!(witnesses >= LANGUAGES.len(), "only {witnesses} witnesses built");
+}
+
+/// The sets compared above must not be trivially empty: the languages were
+/// chosen so that collisions exist under the profiles that fix header
+/// widths and under the ones that do not.
+#[test]
+fn small_languages_do_collide() {
+    let keys = KeySpec::from_patterns("a|b", None, u32::MAX as u64).unwrap();
+    for (profile, expect_some) in [
+        (Profile::Canonical, true),
+        (Profile::AnyWidth, true),
+        (Profile::Map16Header, false),
+    ] {
+        let (hits, _) = oracle_lengths(profile, &keys);
+        assert_eq!(!hits.is_empty(), expect_some, "{profile}: {} hits", hits.len());
+    }
+}
+
+/// One of the report's configurations, the post's key rules under a
+/// profile that fixes the top-level header (the release cross-check does
+/// all forty; those with free headers take seconds each here).
+#[test]
+fn walk_and_oracle_agree_on_a_report_configuration() {
+    let keys = KeySpec::new(FirstChar::Ident, Kmax::Bounded(31));
+    let walked = walk::colliding_lengths(Profile::Map32Header, &keys);
+    let (asked, _) = oracle_lengths(Profile::Map32Header, &keys);
+    assert_eq!(
+        walked.len(),
+        asked.len(),
+        "map32-header ident 31: walk and oracle count differently"
+    );
+    assert!(walked == asked, "map32-header ident 31: walk and oracle disagree");
+    // The bound of this configuration, derived by hand in
+    // tests/common/mod.rs: the set starts there.
+    assert_eq!(walked.first(), Some(&223));
+}
