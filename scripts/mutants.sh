@@ -12,7 +12,8 @@
 #   reports/mutants-missed.txt the missed mutants not declared equivalent
 #                              (should be empty), and the timeouts (mutants
 #                              that made the tests hang: noticed, slowly)
-#   reports/mutants-run.txt    when, how long, on how many jobs, which version
+#   reports/mutants-run.txt    how long each part took, on how many jobs and
+#                              cores, when and at which commit
 #
 # Mutants that cannot change any result are declared in
 # reports/mutants-equivalent.txt, one per line with the reason after " ## ".
@@ -44,25 +45,25 @@ unset CARGO_TARGET_DIR
 
 jobs=${JOBS:-2}
 out=${MUTANTS_OUT:-target/mutants-run}
+core_files=(
+    src/msgpack/keys.rs
+    src/msgpack/lang.rs
+    src/proof/lengths.rs
+    src/proof/oracle/completion.rs
+    src/proof/oracle/explain.rs
+    src/proof/oracle/mod.rs
+    src/proof/oracle/parser.rs
+    src/proof/search/walk.rs
+    src/proof/witness.rs
+)
 files=("$@")
-if [ ${#files[@]} -eq 0 ]; then
-    files=(
-        src/msgpack/keys.rs
-        src/msgpack/lang.rs
-        src/proof/lengths.rs
-        src/proof/oracle/completion.rs
-        src/proof/oracle/explain.rs
-        src/proof/oracle/mod.rs
-        src/proof/oracle/parser.rs
-        src/proof/search/walk.rs
-        src/proof/witness.rs
-    )
-fi
+[ ${#files[@]} -gt 0 ] || files=("${core_files[@]}")
 
 # The fast selection (about 15 s of CPU a run): the library's unit tests, the
 # oracle against hand-derived sets, the exhaustive enumeration of small
 # documents, the hand-written explanations, and the walk against the oracle
-# on every length for small key languages. The build is restricted to the
+# on every length for small key languages, and the witness builder and
+# checks. The build is restricted to the
 # same targets (--cargo-arg), or every mutant would also rebuild the slow
 # tests. Mutants of the key-language automaton (lang.rs) run apart: they
 # need its brute-force unit tests, which the other files' mutants skip.
@@ -76,7 +77,11 @@ run() { # NAME FILES... -- TARGETS... -- TEST-BINARY-ARGS...
     shift
     [ "$nfiles" -gt 0 ] || return 0
     local status=0
+    rm -rf "${out:?}/$name"
     mkdir -p "$out/$name"
+    local start commit
+    start=$(date +%s)
+    commit=$(git rev-parse --short HEAD)$(git diff --quiet || echo ' with uncommitted changes')
     cargo mutants --test-tool nextest --profile mutants --jobs "$jobs" --timeout 300 --build-timeout 1200 \
         --output "$out/$name" "${args[@]}" -- -- "$@" || status=$?
     # 0: all caught; 2: some missed; 3: some timed out. Anything else is a
@@ -85,6 +90,10 @@ run() { # NAME FILES... -- TARGETS... -- TEST-BINARY-ARGS...
         0 | 2 | 3) ;;
         *) echo "cargo mutants failed (exit $status); see $out/$name/mutants.out/debug.log" >&2; exit "$status" ;;
     esac
+    local took=$(($(date +%s) - start))
+    echo "$name ($nfiles files): $((took / 3600)) h $((took % 3600 / 60)) min on $jobs jobs, $(nproc) cores," \
+        "$(date -u +%Y-%m-%d), commit $commit" \
+        >"$out/$name/took.txt"
 }
 lang=()
 rest=()
@@ -92,15 +101,15 @@ for f in "${files[@]}"; do
     if [ "$f" = src/msgpack/lang.rs ]; then lang+=("$f"); else rest+=("$f"); fi
 done
 
-start=$(date +%s)
-rm -rf "$out"
 run lang "${lang[@]}" -- --lib --test=oracle_exhaustive --test=walk_exact --
-run core "${rest[@]}" -- --lib --test=oracle_exact --test=oracle_exhaustive --test=explain --test=walk_exact \
+run core "${rest[@]}" -- --lib --test=oracle_exact --test=oracle_exhaustive --test=explain --test=walk_exact --test=witness \
     -- --skip msgpack::lang
-elapsed=$(($(date +%s) - start))
 
 # Every outcome list of both runs, one mutant per line.
-outcomes() { cat "$out"/*/mutants.out/"$1".txt 2>/dev/null || true; }
+outcomes() {
+    local o
+    for o in "$@"; do cat "$out"/*/mutants.out/"$o".txt 2>/dev/null || true; done
+}
 # A mutant's name without its line and column, so the equivalent list
 # survives edits elsewhere in the file.
 strip_position() { sed -E 's/^([^:]+):[0-9]+:[0-9]+: /\1: /'; }
@@ -112,7 +121,14 @@ missed_report=reports/mutants-missed.txt
 echo "file,mutants,caught,missed,equivalent,unviable,timeouts" >"$csv"
 : >"$missed_report"
 total_missed=0
-for f in "${files[@]}"; do
+# The record covers the whole proof core, from the latest results of each
+# part (lang.rs and the rest run apart, and either can be rerun alone).
+not_run=()
+for f in "${core_files[@]}"; do
+    if ! outcomes caught unviable missed timeout | grep -q "^$f:"; then
+        not_run+=("$f")
+        continue
+    fi
     count() { outcomes "$1" | grep -c "^$f:" || true; }
     caught=$(count caught)
     unviable=$(count unviable)
@@ -134,10 +150,11 @@ for f in "${files[@]}"; do
     total_missed=$((total_missed + missed))
 done
 
-cat >reports/mutants-run.txt <<EOF
-cargo-mutants $version, $jobs jobs, $(nproc) cores: $((elapsed / 3600)) h $((elapsed % 3600 / 60)) min
-run on $(date -u +%Y-%m-%d) at commit $(git rev-parse --short HEAD)$(git diff --quiet || echo " (with uncommitted changes)")
-EOF
+{
+    echo "cargo-mutants $version"
+    cat "$out"/*/took.txt 2>/dev/null || true
+    [ ${#not_run[@]} -eq 0 ] || echo "not run yet: ${not_run[*]}"
+} >reports/mutants-run.txt
 
 column -s, -t "$csv"
 cat reports/mutants-run.txt

@@ -375,3 +375,23 @@ fn a_first_key_of_its_own() {
         "{}",
     );
 }
+
+/// A top-level header still being read: the cheapest non-empty map is
+/// priced with the top-level first key's own language (`ccc`, 4 bytes with
+/// its header), not the other keys' (`a`, 2 bytes).
+#[test]
+fn a_top_level_header_prices_its_first_key() {
+    let keys = KeySpec::from_patterns("[ab]", Some("ccc"), 3).unwrap();
+    // Empty: de 00 00 (3 bytes). One entry: 3 + 4 + a 1-byte value = 8.
+    expect(
+        Profile::AnyWidth,
+        &keys,
+        "de 00",
+        &[
+            "byte 0: 0xde: map16 (0xde): the top-level map with 0 to 65535 entries here",
+            "byte 1: 0x00: length byte: 0 to 255 entries possible",
+        ],
+        "the map16 (0xde) header of the top-level map has 1 of its 2 length bytes: 0 to 255 entries possible",
+        "{3} ∪ [8, ∞)",
+    );
+}

@@ -1,17 +1,21 @@
 //! The walk is exact, checked in seconds: for small key languages under
 //! every profile, the walk's colliding lengths over all of `[4, 2^31)` are
-//! exactly the lengths the oracle admits, asked of every length.
+//! exactly the lengths the oracle admits.
 //!
 //! Asking 2^31 lengths one by one takes minutes (that is the release
 //! cross-check); here the oracle is asked through a prefix tree instead.
 //! A length's prefix is its four little-endian bytes, so lengths that share
 //! their low bytes share a parse: the oracle is fed byte 0, then byte 1,
-//! then byte 2 on clones of the live parsers, and only the live three-byte
-//! parsers are asked about their 128 possible top bytes (a length below
-//! 2^31 has its top bit clear). A prefix the oracle has declared dead stays
-//! dead whatever follows (`feed` ignores everything after the byte that
-//! killed it), so no length is skipped that the oracle could admit; every
-//! length under a live prefix is asked for membership in the oracle's set.
+//! then byte 2 on clones of the parsers still alive, and a length is asked
+//! with all four bytes only if the three-byte set contains it (a length
+//! below 2^31 has its top bit clear, so 128 top bytes per three-byte
+//! prefix). What is skipped is settled by the oracle's own answers: a
+//! prefix that died, or whose set is empty, has no document at any length,
+//! and a document extending four bytes extends their first three, so a
+//! length outside the three-byte set has none either. A mutant that
+//! shrinks a set wrongly shows up as a length only the walk has; one that
+//! grows it wrongly must survive the four-byte question as well. Every
+//! length below 2^31 is counted as asked or settled.
 //!
 //! The walk shares only the format layer with the oracle, so a mutant of
 //! either side's grammar or arithmetic shows up here as a length on one

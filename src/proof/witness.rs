@@ -88,10 +88,9 @@ pub fn build(profile: Profile, keys: &KeySpec, len: u64, prefix: &[u8]) -> Resul
     if !set.contains(target) {
         // Say why: the byte that rules every document out, or the lengths
         // documents with this start do have.
-        let answer = oracle::answer(profile, keys, prefix);
-        let why = match answer.steps.last().filter(|_| set.is_empty()) {
-            Some(step) if step.contains("impossible") => step.clone(),
-            _ => format!("documents starting with these bytes have lengths {set}"),
+        let why = match oracle::answer(profile, keys, prefix).dead {
+            Some(dead) => format!("byte {}: {}", dead.offset, dead.reason),
+            None => format!("documents starting with these bytes have lengths {set}"),
         };
         return Err(WitnessError::Impossible {
             len,
@@ -102,7 +101,6 @@ pub fn build(profile: Profile, keys: &KeySpec, len: u64, prefix: &[u8]) -> Resul
     let mut out = prefix.to_vec();
     // The cheapest keys in order, for the map being filled (by depth).
     let mut cursor: Option<(usize, KeyCursor)> = None;
-    let mut steps: u64 = 0;
     let stuck = |out: &Vec<u8>, p: &Parser| WitnessError::Stuck {
         at: out.len(),
         state: p.summary(),
@@ -187,8 +185,9 @@ pub fn build(profile: Profile, keys: &KeySpec, len: u64, prefix: &[u8]) -> Resul
             Expect::Key { .. } => {
                 // Cheapest free key: the choice the oracle's minimum is
                 // built from, so it keeps the target reachable. No trial
-                // copy of the parser here: maps can have millions of
-                // entries, and a wrong step is caught right after.
+                // copy of the parser and no question to the oracle here:
+                // maps can have millions of entries, and a wrong turn
+                // shows when the next value finds the target out of reach.
                 let depth = p.depth();
                 if cursor.as_ref().is_none_or(|(d, _)| *d != depth) {
                     cursor = Some((depth, keys.keys().keys_in_order()));
@@ -203,11 +202,7 @@ pub fn build(profile: Profile, keys: &KeySpec, len: u64, prefix: &[u8]) -> Resul
                     return Err(stuck(&out, &p));
                 }
                 bytes.extend_from_slice(&key);
-                steps += 1;
-                // Re-asking the oracle after every one of a million keys
-                // would dominate; every 1024th (and the end) is enough to
-                // notice a wrong turn.
-                if !p.feed(&bytes) || (steps % 1024 == 0 && !p.lengths().contains(target)) {
+                if !p.feed(&bytes) {
                     return Err(stuck(&out, &p));
                 }
                 out.extend_from_slice(&bytes);
@@ -216,12 +211,14 @@ pub fn build(profile: Profile, keys: &KeySpec, len: u64, prefix: &[u8]) -> Resul
                 // The rest of the document does not depend on this value's
                 // content: pad it to absorb everything the cheapest rest
                 // does not need.
-                let rest = p.lengths_after_next_value().ok_or_else(|| stuck(&out, &p))?;
-                let Some(lo) = rest.ranges().iter().map(|r| r.0).find(|lo| *lo < target) else {
-                    return Err(stuck(&out, &p));
-                };
-                let pad = padding_value(profile, (target - lo) as u64).ok_or_else(|| stuck(&out, &p))?;
-                if !p.feed(&pad) || (pad.len() > 1 && !p.lengths().contains(target)) {
+                // (A value has at least one byte: no padding has size 0.)
+                let pad = p
+                    .lengths_after_next_value()
+                    .and_then(|rest| rest.min())
+                    .and_then(|cheapest| target.checked_sub(cheapest))
+                    .and_then(|spare| padding_value(profile, spare as u64))
+                    .ok_or_else(|| stuck(&out, &p))?;
+                if !p.feed(&pad) {
                     return Err(stuck(&out, &p));
                 }
                 out.extend_from_slice(&pad);
@@ -231,7 +228,8 @@ pub fn build(profile: Profile, keys: &KeySpec, len: u64, prefix: &[u8]) -> Resul
             return Err(stuck(&out, &p));
         }
     }
-    if out.len() as u128 != target || !p.is_complete() {
+    // The loop ends only on a complete document.
+    if out.len() as u128 != target {
         return Err(stuck(&out, &p));
     }
     Ok(out)

@@ -621,6 +621,8 @@ pub struct Answer {
     pub steps: Vec<String>,
     /// The state after the prefix, in one line.
     pub summary: String,
+    /// The byte that rules every document out, if one does.
+    pub dead: Option<Dead>,
 }
 
 /// Ask the oracle about `prefix`, with the explanation.
@@ -631,5 +633,6 @@ pub fn answer(profile: Profile, keys: &KeySpec, prefix: &[u8]) -> Answer {
         lengths: p.lengths(),
         summary: p.summary(),
         steps: p.rec.steps.clone(),
+        dead: p.rec.dead.clone(),
     }
 }
