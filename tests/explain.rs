@@ -394,4 +394,12 @@ fn a_top_level_header_prices_its_first_key() {
         "the map16 (0xde) header of the top-level map has 1 of its 2 length bytes: 0 to 255 entries possible",
         "{3} ∪ [8, ∞)",
     );
+    // A nested map's header is priced with the other keys' language:
+    // 81 a3 "ccc" de 00, then an empty map (8 bytes in all), or one entry
+    // of "a" and a 1-byte value (11).
+    let nested = prefixproof::hex::parse_hex("81 a3 63 63 63 de 00").unwrap();
+    assert_eq!(
+        prefixproof::proof::oracle::lengths(Profile::AnyWidth, &keys, &nested).to_string(),
+        "{8} ∪ [11, ∞)"
+    );
 }
