@@ -5,7 +5,8 @@
 //!   core; multiply the time by 2^11 for a whole [4, 2^31) sweep);
 //! * `walk/...`: the structural walk over the whole of [4, 2^31);
 //! * `oracle/...`: one oracle question (a dead prefix, a live one);
-//! * `witness/...`: building and verifying the witness at a bound.
+//! * `witness/...`: building and verifying the witness at a bound and the
+//!   largest one the report builds (throughput in bytes of witness).
 //!
 //! The machine is shared, so compare figures as ratios within one run
 //! (brute over the full range vs the walk) rather than across runs.
@@ -19,8 +20,7 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Through
 use prefixproof::app::config::Config;
 use prefixproof::msgpack::Profile;
 use prefixproof::msgpack::{FirstChar, Kmax};
-use prefixproof::proof::oracle::Parser;
-use prefixproof::proof::search::{brute, walk, FIRST};
+use prefixproof::proof::search::{brute, walk};
 use prefixproof::proof::witness;
 
 const CHUNK: u64 = 1 << 20;
@@ -79,8 +79,8 @@ fn bench_oracle(cr: &mut Criterion) {
     // `01 00 00 01` dies on its first byte, like most sweep prefixes;
     // `82 a1 30 00` (the canonical bound) is a live two-entry map.
     for (name, len) in [("dead", 0x0100_0001u64), ("live", 3_187_074)] {
-        let mut parser = Parser::new(c.profile, keys.clone());
-        g.bench_function(name, |b| b.iter(|| brute::collides_with(&mut parser, black_box(len))));
+        let mut asker = brute::Asker::new(c.profile, &keys);
+        g.bench_function(name, |b| b.iter(|| asker.collides(black_box(len))));
     }
     g.finish();
 }
@@ -90,15 +90,20 @@ fn bench_witness(cr: &mut Criterion) {
     g.sample_size(10);
     for c in configs() {
         let keys = c.keys();
-        let bound = brute::first_colliding(c.profile, &keys, FIRST..1 << 31, None)
-            .expect("every reported configuration has a bound");
-        g.bench_function(BenchmarkId::new(c.to_string(), bound), |b| {
-            b.iter(|| {
-                let blob = witness::build_colliding(c.profile, &keys, bound).expect("witness");
-                witness::verify(c.profile, &keys, &blob).expect("verified");
-                blob.len()
-            })
-        });
+        // The bound's witness, and the largest the report builds: the
+        // twentieth colliding length (a map of a million entries for the
+        // map32-header profile).
+        let colliding = walk::colliding_lengths(c.profile, &keys);
+        for len in [colliding[0], colliding[19]].map(u64::from) {
+            g.throughput(Throughput::Bytes(len));
+            g.bench_function(BenchmarkId::new(c.to_string(), len), |b| {
+                b.iter(|| {
+                    let blob = witness::build_colliding(c.profile, &keys, len).expect("witness");
+                    witness::verify(c.profile, &keys, &blob).expect("verified");
+                    blob.len()
+                })
+            });
+        }
     }
     g.finish();
 }

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # CI smoke test of the fuzz targets: build all of them once, then run each
-# for SECONDS (default 30) from the seed corpora; fail on any crash.
+# for SECONDS (default 30) from the seed corpora, one per core at a time;
+# fail on any crash.
 #
 #   scripts/fuzz-smoke.sh [SECONDS]
 #
 # Uses nightly + AddressSanitizer when a nightly toolchain is installed,
 # otherwise stable with `-s none` (FUZZ_SANITIZER=none forces the latter).
-# Installs cargo-fuzz if missing. One core; writes nothing outside fuzz/
+# Installs cargo-fuzz if missing. Writes nothing outside fuzz/
 # (corpora, artifacts and logs there are git-ignored). A crash leaves its
 # input in fuzz/artifacts/<target>/: copy it into fuzz/regressions/<target>/
 # to make it a test.
@@ -31,18 +32,30 @@ log "writing seed corpora"
 cargo run --release --quiet -p prefixproof-testkit --bin seed-corpus -- fuzz/corpus || die "seed-corpus failed"
 
 mkdir -p fuzz/logs
+# One target per core at a time (each libFuzzer run is single-threaded).
+run_target() {
+  local t=$1
+  # shellcheck disable=SC2046 # limits are meant to split into flags
+  if "${FUZZ[@]}" run "${SAN[@]}" "$t" -- -max_total_time="$SECS" -timeout=30 -max_len=65536 \
+    -print_final_stats=1 $(limits "$t") >"fuzz/logs/$t.smoke.log" 2>&1; then
+    echo ok >"fuzz/logs/$t.smoke.result"
+  else
+    echo FAILED >"fuzz/logs/$t.smoke.result"
+  fi
+}
+cores=$(nproc)
+for t in "${TARGETS[@]}"; do
+  rm -f "fuzz/logs/$t.smoke.result"
+  while (($(jobs -rp | wc -l) >= cores)); do wait -n || true; done
+  run_target "$t" &
+done
+wait
 failed=()
 printf '%-20s %10s %8s %8s %8s\n' target execs exec/s cov ft
 for t in "${TARGETS[@]}"; do
   logf="fuzz/logs/$t.smoke.log"
-  # shellcheck disable=SC2046 # limits are meant to split into flags
-  if "${FUZZ[@]}" run "${SAN[@]}" "$t" -- -max_total_time="$SECS" -timeout=30 -max_len=65536 \
-    -print_final_stats=1 $(limits "$t") >"$logf" 2>&1; then
-    result=ok
-  else
-    result=FAILED
-    failed+=("$t")
-  fi
+  result=$(cat "fuzz/logs/$t.smoke.result" 2>/dev/null || echo FAILED)
+  [[ $result == ok ]] || failed+=("$t")
   execs=$(grep -a 'stat::number_of_executed_units' "$logf" | tail -1 | awk '{print $2}' || true)
   rate=$(grep -a 'stat::average_exec_per_sec' "$logf" | tail -1 | awk '{print $2}' || true)
   line=$(grep -aE 'cov: [0-9]+ ft: [0-9]+' "$logf" | tail -1 || true)

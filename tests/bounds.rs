@@ -40,8 +40,7 @@ fn prove(c: &Config) -> Result<String, String> {
 /// complete 4-byte map, and 6398337 (`81 a1 61 00`) likewise.
 fn posts_number_does_not_collide(c: &Config) -> Result<String, String> {
     let claim = c.blog_claim() as u64;
-    let mut p = prefixproof::proof::oracle::Parser::new(c.profile, c.keys());
-    if brute::collides_with(&mut p, claim) {
+    if brute::Asker::new(c.profile, &c.keys()).collides(claim) {
         return Err(format!("{c}: the post's {claim} collides"));
     }
     Ok(format!("checked {c}: the post's {claim} is not a colliding length"))

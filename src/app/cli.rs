@@ -37,8 +37,9 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Prove and write the reports for the 40 configurations of the post's
-    /// question (the CSVs, the plot and the README's tables). Takes tens of
-    /// seconds on two cores; shows progress on a terminal.
+    /// question (the CSVs, the plot and the README's tables). Takes about
+    /// two minutes on two cores, most of it building and verifying 800
+    /// witnesses; shows progress on a terminal.
     Report {
         /// Directory for bounds.csv, smallest_colliding_prefixes.csv,
         /// encoders.csv, your_keys.csv and colliding_lengths.svg.
@@ -58,18 +59,18 @@ enum Command {
         fixtures: PathBuf,
         /// Sweep the oracle over all of [4, 2^31) for every configuration and
         /// require the walk's list of colliding lengths to match exactly
-        /// (several minutes), instead of only up to each bound.
+        /// (a few minutes more), instead of only up to each bound.
         #[arg(long)]
         cross_check: bool,
     },
     /// Prove the bound for one profile and key rule: every shorter length
     /// is impossible, and a blob of exactly the bound is built and checked.
-    /// Seconds for most; a bound near 2^31 takes about a minute.
+    /// Seconds, even for a bound near 2^31.
     Bound {
         #[command(flatten)]
         setup: SetupArgs,
         /// Also run the full brute-force sweep over [4, 2^31) and compare
-        /// it with the walk (a few minutes).
+        /// it with the walk (seconds).
         #[arg(long)]
         cross_check: bool,
     },

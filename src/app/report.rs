@@ -7,7 +7,9 @@
 //! rules out the whole range); and a witness blob is built and verified
 //! for each of the smallest colliding lengths listed.
 
+use std::fmt;
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use anyhow::{bail, ensure, Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -39,6 +41,27 @@ pub(crate) struct Proof {
     pub colliding: Vec<u32>,
     /// How many of the smallest colliding lengths have a verified witness.
     pub witnesses: usize,
+    /// Where the time went.
+    pub took: Took,
+}
+
+/// Wall time of each part of a proof.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Took {
+    pub walk: Duration,
+    pub sweep: Duration,
+    /// Building and verifying the witnesses.
+    pub witnesses: Duration,
+}
+
+impl fmt::Display for Took {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "walk {:.1?}, sweep {:.1?}, witnesses {:.1?}",
+            self.walk, self.sweep, self.witnesses
+        )
+    }
 }
 
 /// The proved result for one report configuration.
@@ -98,8 +121,12 @@ pub(crate) fn prove(
     witnesses: usize,
     show_progress: bool,
 ) -> Result<Proof> {
+    let mut took = Took::default();
+    let start = Instant::now();
     let colliding = walk::colliding_lengths(profile, keys);
     let bound = colliding.first().map(|b| *b as u64);
+    took.walk = start.elapsed();
+    let start = Instant::now();
     match sweep {
         Sweep::UpToBound => {
             // The oracle, asked about every length below the walk's bound
@@ -125,6 +152,8 @@ pub(crate) fn prove(
             );
         }
     }
+    took.sweep = start.elapsed();
+    let start = Instant::now();
     let mut built = 0;
     for &len in colliding.iter().take(witnesses) {
         if len as u64 > WITNESS_BUILD_LIMIT {
@@ -141,6 +170,10 @@ pub(crate) fn prove(
         structure,
         colliding,
         witnesses: built,
+        took: Took {
+            witnesses: start.elapsed(),
+            ..took
+        },
     })
 }
 
@@ -168,16 +201,15 @@ pub(crate) fn compute_all(configs: &[Config], sweep: Sweep, show_progress: bool)
     let rows: Result<Vec<Row>> = configs
         .par_iter()
         .map(|c| {
-            let start = std::time::Instant::now();
             let row = compute(c, sweep, false);
             // One line per configuration, also when the bar is hidden (CI).
             let line = match &row {
                 Ok(r) => format!(
-                    "{}: bound {}, {} colliding lengths below 2^31 ({:.1?})",
+                    "{}: bound {}, {} colliding lengths below 2^31 ({})",
                     short(c),
                     r.proof.bound.map_or("none".into(), |b| b.to_string()),
                     r.proof.colliding.len(),
-                    start.elapsed()
+                    r.proof.took
                 ),
                 Err(e) => format!("{}: FAILED: {e:#}", short(c)),
             };
@@ -444,12 +476,11 @@ pub(crate) fn compute_examples(show_progress: bool) -> Result<Vec<Example>> {
         .map(|&(what, profile, keys, first_key)| {
             let spec = KeySpec::from_patterns(keys, first_key, FORMAT_MAX_KEY_LEN)
                 .with_context(|| format!("example {what:?}"))?;
-            let start = std::time::Instant::now();
             let proof = prove(profile, &spec, what, Sweep::UpToBound, 1, show_progress)?;
             eprintln!(
-                "example {what}: bound {} ({:.1?})",
+                "example {what}: bound {} ({})",
                 proof.bound.map_or("none".into(), |b| b.to_string()),
-                start.elapsed()
+                proof.took
             );
             Ok(Example {
                 what,

@@ -8,18 +8,25 @@
 
 use std::fmt;
 
+use smallvec::{smallvec, SmallVec};
+
 /// Marks an unbounded upper end.
 pub const INF: u128 = u128::MAX;
 
 /// A set of lengths: sorted, disjoint, non-adjacent inclusive ranges.
+///
+/// The oracle's sets nearly always have one or two ranges; those are kept
+/// inline, so a sweep's questions allocate nothing.
 #[derive(Clone, PartialEq, Eq, Default)]
 pub struct LengthSet {
-    ranges: Vec<(u128, u128)>,
+    ranges: SmallVec<[(u128, u128); 2]>,
 }
 
 impl LengthSet {
     pub fn empty() -> Self {
-        LengthSet { ranges: Vec::new() }
+        LengthSet {
+            ranges: SmallVec::new(),
+        }
     }
 
     pub fn single(n: u128) -> Self {
@@ -31,7 +38,9 @@ impl LengthSet {
         if lo > hi {
             Self::empty()
         } else {
-            LengthSet { ranges: vec![(lo, hi)] }
+            LengthSet {
+                ranges: smallvec![(lo, hi)],
+            }
         }
     }
 
@@ -64,9 +73,9 @@ impl LengthSet {
 
     /// The union of two sets.
     pub fn union(&self, other: &LengthSet) -> LengthSet {
-        let mut all: Vec<(u128, u128)> = self.ranges.iter().chain(&other.ranges).copied().collect();
+        let mut all: SmallVec<[(u128, u128); 4]> = self.ranges.iter().chain(&other.ranges).copied().collect();
         all.sort_unstable();
-        let mut out: Vec<(u128, u128)> = Vec::with_capacity(all.len());
+        let mut out: SmallVec<[(u128, u128); 2]> = SmallVec::with_capacity(all.len());
         for (lo, hi) in all {
             match out.last_mut() {
                 Some(last) if lo <= last.1.saturating_add(1) => last.1 = last.1.max(hi),

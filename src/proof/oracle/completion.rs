@@ -237,10 +237,10 @@ impl State {
             }
             KeyToken::Body {
                 total,
-                key,
                 split: Some((outside, inside)),
                 ..
             } => {
+                let key = &self.key;
                 // A top-level first key of its own language: finish it
                 // outside the other keys' language if possible (it then
                 // takes none of theirs), else inside.
@@ -254,7 +254,8 @@ impl State {
                     None
                 }
             }
-            KeyToken::Body { total, key, state, .. } => {
+            KeyToken::Body { total, state, .. } => {
+                let key = &self.key;
                 let lang = self.keys.keys();
                 // Finished keys this one could still turn out to be. In the
                 // top-level map, a first key of its own language may lie

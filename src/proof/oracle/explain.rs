@@ -535,7 +535,7 @@ impl<R: Recorder> Parser<R> {
                         "a nested map"
                     };
                     depth += 1;
-                    let mut keys: Vec<String> = m.keys.iter().map(|k| quoted(k)).collect();
+                    let mut keys: Vec<String> = m.keys.iter().map(quoted).collect();
                     keys.sort();
                     let mut line = format!("{what} needs {}", more(m.left, Kind::Map));
                     if !keys.is_empty() {
@@ -574,14 +574,14 @@ impl<R: Recorder> Parser<R> {
         };
         match t {
             Token::Key(KeyToken::Header { width, got, acc }) => header(Role::Key, Kind::Str, *width, *got, *acc),
-            Token::Key(KeyToken::Body { total, key, .. }) => format!(
+            Token::Key(KeyToken::Body { total, .. }) => format!(
                 "a key of {} has {} so far: {}",
                 how_many(*total, Kind::Str),
-                how_many(key.len() as u64, Kind::Str),
-                if key.is_empty() {
+                how_many(s.key.len() as u64, Kind::Str),
+                if s.key.is_empty() {
                     "none".into()
                 } else {
-                    format!("{} (hex {})", quoted(key), hex(key))
+                    format!("{} (hex {})", quoted(&s.key), hex(&s.key))
                 }
             ),
             Token::Value(ValueToken::RootHeader { width, got, acc }) => {

@@ -19,20 +19,15 @@
 
 mod completion;
 mod explain;
+mod keyset;
 mod parser;
-
-use std::collections::HashSet;
-
-use ahash::RandomState;
 
 use crate::msgpack::{KeySpec, Profile};
 use crate::proof::lengths::LengthSet;
 
 pub use explain::{answer, Answer, Dead, Recorder, Silent, Trace};
+pub use keyset::KeySet;
 pub use parser::{Expect, Parser};
-
-/// The finished keys of one map.
-pub type KeySet = HashSet<Box<[u8]>, RandomState>;
 
 impl<R: Recorder> Parser<R> {
     /// The exact set of total lengths of conforming documents that start

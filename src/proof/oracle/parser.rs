@@ -6,6 +6,8 @@
 //! [`Recorder`] as a [`Note`] or [`Why`], and costs nothing when the
 //! recorder is [`Silent`].
 
+use std::borrow::Cow;
+
 use ahash::RandomState;
 
 use crate::msgpack::lang::{KeyLang, State as LangState};
@@ -49,12 +51,15 @@ pub(super) struct MapFrame {
 
 impl MapFrame {
     /// Finished keys summarised as (length, count), plus `extra` lengths.
-    pub(super) fn taken(&self, extra: Option<u64>) -> Vec<(u64, u64)> {
-        let mut taken = self.lens.clone();
-        if let Some(len) = extra {
-            add_len(&mut taken, len);
+    pub(super) fn taken(&self, extra: Option<u64>) -> Cow<'_, [(u64, u64)]> {
+        match extra {
+            None => Cow::Borrowed(&self.lens),
+            Some(len) => {
+                let mut taken = self.lens.clone();
+                add_len(&mut taken, len);
+                Cow::Owned(taken)
+            }
         }
-        taken
     }
 
     /// Finished keys of length `len`.
@@ -65,6 +70,18 @@ impl MapFrame {
     /// Whether the next key is the top-level map's first.
     pub(super) fn first_key_next(&self) -> bool {
         self.root && self.keys.is_empty()
+    }
+}
+
+/// Cleared map frames kept for reuse, so that opening a map costs no
+/// allocation once the parser has seen one as large (a sweep opens and
+/// closes hundreds of millions of small maps). A clone starts without any.
+#[derive(Debug, Default)]
+struct SpareMaps(Vec<MapFrame>);
+
+impl Clone for SpareMaps {
+    fn clone(&self) -> Self {
+        SpareMaps::default()
     }
 }
 
@@ -88,11 +105,10 @@ pub(super) enum Token {
 pub(super) enum KeyToken {
     /// Length bytes of the key's str header: `got` read into `acc`.
     Header { width: Width, got: u8, acc: u64 },
-    /// The key's body of `total` bytes, `key` read so far, leaving the key
-    /// language's automaton in `state`.
+    /// The key's body of `total` bytes, [`State::key`] read so far,
+    /// leaving the key language's automaton in `state`.
     Body {
         total: u64,
-        key: Vec<u8>,
         state: LangState,
         /// For a top-level first key of its own language: where `key`
         /// leaves the first keys outside the other keys' language and
@@ -176,12 +192,16 @@ pub(super) struct State {
     pub(super) keys: KeySpec,
     pub(super) frames: Vec<Frame>,
     pub(super) token: Option<Token>,
+    /// The bytes of the key being read, if [`KeyToken::Body`] is the token
+    /// (one buffer for every key, so reading one allocates nothing).
+    pub(super) key: Vec<u8>,
     /// Bytes consumed so far.
     pub(super) pos: u64,
     pub(super) dead: bool,
     /// One hasher for every map's key set: seeding a fresh one per map
     /// would cost the sweeps more than the parse itself.
     hasher: RandomState,
+    spare_maps: SpareMaps,
 }
 
 impl State {
@@ -210,6 +230,34 @@ impl State {
         let lo = lang.next_completion_len(lang.start(), 0, lo)?;
         let hi = hi.min(lang.max_len());
         (lo <= hi).then_some((lo, hi))
+    }
+
+    /// A new map of `n` entries, from a spare frame if there is one.
+    fn open_map(&mut self, root: bool, n: u64) -> MapFrame {
+        match self.spare_maps.0.pop() {
+            Some(mut m) => {
+                m.root = root;
+                m.left = n;
+                m.awaiting_value = false;
+                m
+            }
+            None => MapFrame {
+                root,
+                left: n,
+                awaiting_value: false,
+                keys: KeySet::with_hasher(self.hasher.clone()),
+                lens: Vec::new(),
+            },
+        }
+    }
+
+    /// Keep a closed map's frame (cleared) for the next map.
+    fn spare(&mut self, frame: Frame) {
+        if let Frame::Map(mut m) = frame {
+            m.keys.clear();
+            m.lens.clear();
+            self.spare_maps.0.push(m);
+        }
     }
 
     /// The role of the next value, or `None` after a complete document.
@@ -253,9 +301,11 @@ impl<R: Recorder> Parser<R> {
                 keys,
                 frames: vec![Frame::Root { done: false }],
                 token: None,
+                key: Vec::new(),
                 pos: 0,
                 dead: false,
                 hasher: RandomState::new(),
+                spare_maps: SpareMaps::default(),
             },
             rec,
         }
@@ -269,7 +319,9 @@ impl<R: Recorder> Parser<R> {
         match s.frames.as_mut_slice() {
             [Frame::Root { done }] => *done = false,
             _ => {
-                s.frames.clear();
+                while let Some(frame) = s.frames.pop() {
+                    s.spare(frame);
+                }
                 s.frames.push(Frame::Root { done: false });
             }
         }
@@ -432,15 +484,11 @@ impl<R: Recorder> Parser<R> {
                     (true, Some(outside), Some(inside)) => Some((Some(outside.start()), Some(inside.start()))),
                     _ => None,
                 };
+                self.state.key.clear();
                 if n == 0 {
-                    return self.key_done(Vec::new(), split, b);
+                    return self.key_done(split, b);
                 }
-                self.state.token = Some(Token::Key(KeyToken::Body {
-                    total: n,
-                    key: Vec::new(),
-                    state,
-                    split,
-                }));
+                self.state.token = Some(Token::Key(KeyToken::Body { total: n, state, split }));
                 Ok(())
             }
             (_, Kind::Str | Kind::Bin | Kind::Ext) => {
@@ -492,14 +540,8 @@ impl<R: Recorder> Parser<R> {
                 if n == 0 {
                     self.value_done();
                 } else {
-                    let keys = KeySet::with_hasher(self.state.hasher.clone());
-                    self.state.frames.push(Frame::Map(MapFrame {
-                        root: role == Role::Root,
-                        left: n,
-                        awaiting_value: false,
-                        keys,
-                        lens: Vec::new(),
-                    }));
+                    let map = self.state.open_map(role == Role::Root, n);
+                    self.state.frames.push(Frame::Map(map));
                 }
                 Ok(())
             }
@@ -555,12 +597,7 @@ impl<R: Recorder> Parser<R> {
                 }
                 Ok(())
             }
-            Token::Key(KeyToken::Body {
-                total,
-                key,
-                state,
-                split,
-            }) => self.key_byte(total, key, state, split, b),
+            Token::Key(KeyToken::Body { total, state, split }) => self.key_byte(total, state, split, b),
             Token::Value(ValueToken::Text { total, got, mut utf8 }) => {
                 if !utf8.feed(b) {
                     let profile = self.state.profile;
@@ -599,19 +636,29 @@ impl<R: Recorder> Parser<R> {
     fn key_byte(
         &mut self,
         total: u64,
-        mut key: Vec<u8>,
         state: LangState,
         split: Option<(Option<LangState>, Option<LangState>)>,
         b: u8,
     ) -> Step {
         let lang = self.state.key_lang(self.state.first_key_next());
-        let got = key.len() as u64 + 1;
+        let got = self.state.key.len() as u64 + 1;
         let Some(next) = lang.step(state, b) else {
-            return self.fail(b, || Why::KeyByte { prefix: key, byte: b });
+            let prefix = &self.state.key;
+            self.rec.death(self.state.pos, b, || Why::KeyByte {
+                prefix: prefix.clone(),
+                byte: b,
+            });
+            return Err(Died);
         };
-        if lang.completions(next, got, total - got) == 0 {
-            key.push(b);
-            return self.fail(b, || Why::KeyUnfinishable { prefix: key, total });
+        let unfinishable = lang.completions(next, got, total - got) == 0;
+        self.state.key.push(b);
+        if unfinishable {
+            let prefix = &self.state.key;
+            self.rec.death(self.state.pos, b, || Why::KeyUnfinishable {
+                prefix: prefix.clone(),
+                total,
+            });
+            return Err(Died);
         }
         let split = split.map(|(outside, inside)| {
             let keys = &self.state.keys;
@@ -620,13 +667,11 @@ impl<R: Recorder> Parser<R> {
                 inside.and_then(|s| keys.first_keys_inside().and_then(|l| l.step(s, b))),
             )
         });
-        key.push(b);
         if got == total {
-            return self.key_done(key, split, b);
+            return self.key_done(split, b);
         }
         self.state.token = Some(Token::Key(KeyToken::Body {
             total,
-            key,
             state: next,
             split,
         }));
@@ -659,16 +704,19 @@ impl<R: Recorder> Parser<R> {
         self.value_done();
     }
 
-    /// A key is complete: it must differ from its map's finished keys.
-    /// `split` (for a top-level first key of its own language) says whether
-    /// it is also a key of the other keys' language.
-    fn key_done(&mut self, key: Vec<u8>, split: Option<(Option<LangState>, Option<LangState>)>, b: u8) -> Step {
+    /// A key ([`State::key`]) is complete: it must differ from its map's
+    /// finished keys. `split` (for a top-level first key of its own
+    /// language) says whether it is also a key of the other keys' language.
+    fn key_done(&mut self, split: Option<(Option<LangState>, Option<LangState>)>, b: u8) -> Step {
+        let key = &self.state.key;
         let duplicate = match self.state.frames.last() {
-            Some(Frame::Map(m)) => m.keys.contains(key.as_slice()),
+            Some(Frame::Map(m)) => m.keys.contains(key),
             _ => false,
         };
         if duplicate {
-            return self.fail(b, || Why::DuplicateKey { key });
+            self.rec
+                .death(self.state.pos, b, || Why::DuplicateKey { key: key.clone() });
+            return Err(Died);
         }
         // Every key but a first key outside the other keys' language takes
         // one of their keys.
@@ -680,22 +728,23 @@ impl<R: Recorder> Parser<R> {
             }
         };
         let byte = (!key.is_empty()).then_some(b);
-        self.note(|| Note::KeyDone { byte, key: key.clone() });
+        self.rec
+            .step(self.state.pos, || Note::KeyDone { byte, key: key.clone() });
         if let Some(Frame::Map(m)) = self.state.frames.last_mut() {
             if counted {
                 add_len(&mut m.lens, key.len() as u64);
             }
             m.awaiting_value = true;
-            m.keys.insert(key.into_boxed_slice());
+            m.keys.insert(key);
         }
         Ok(())
     }
 
     /// A value finished: pop every container it completes.
     fn value_done(&mut self) {
-        let frames = &mut self.state.frames;
+        let s = &mut self.state;
         loop {
-            match frames.last_mut() {
+            match s.frames.last_mut() {
                 Some(Frame::Root { done }) => {
                     *done = true;
                     return;
@@ -715,7 +764,9 @@ impl<R: Recorder> Parser<R> {
                 }
                 None => return,
             }
-            frames.pop();
+            if let Some(frame) = s.frames.pop() {
+                s.spare(frame);
+            }
         }
     }
 
@@ -732,9 +783,9 @@ impl<R: Recorder> Parser<R> {
             return Expect::Dead;
         }
         match &s.token {
-            Some(Token::Key(KeyToken::Body { total, key, .. })) => Expect::KeyBody {
-                left: total - key.len() as u64,
-                got: key.len() as u64,
+            Some(Token::Key(KeyToken::Body { total, .. })) => Expect::KeyBody {
+                left: total - s.key.len() as u64,
+                got: s.key.len() as u64,
             },
             Some(Token::Value(ValueToken::Text { total, got, utf8 })) => Expect::ValueBody {
                 left: total - got,
@@ -769,6 +820,15 @@ impl<R: Recorder> Parser<R> {
         })
     }
 
+    /// Entries of the top-level map not yet finished, when it is the
+    /// innermost container and the next byte starts one of its keys.
+    pub fn top_level_entries_left(&self) -> Option<u64> {
+        match (self.state.frames.as_slice(), &self.state.token) {
+            ([Frame::Root { .. }, Frame::Map(m)], None) if !m.awaiting_value => Some(m.left),
+            _ => None,
+        }
+    }
+
     /// The key specification.
     pub fn keyspec(&self) -> &KeySpec {
         &self.state.keys
@@ -778,7 +838,9 @@ impl<R: Recorder> Parser<R> {
     /// so far, its length, and whether it is the top-level map's first key.
     pub fn key_in_progress(&self) -> Option<(&[u8], u64, bool)> {
         match &self.state.token {
-            Some(Token::Key(KeyToken::Body { total, key, .. })) => Some((key, *total, self.state.first_key_next())),
+            Some(Token::Key(KeyToken::Body { total, .. })) => {
+                Some((&self.state.key, *total, self.state.first_key_next()))
+            }
             _ => None,
         }
     }
