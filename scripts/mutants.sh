@@ -51,6 +51,7 @@ core_files=(
     src/proof/lengths.rs
     src/proof/oracle/completion.rs
     src/proof/oracle/explain.rs
+    src/proof/oracle/keyset.rs
     src/proof/oracle/mod.rs
     src/proof/oracle/parser.rs
     src/proof/search/walk.rs
