@@ -45,7 +45,11 @@ impl KeySet {
     }
 
     pub fn contains(&self, key: &[u8]) -> bool {
-        let hash = self.hasher.hash_one(key);
+        self.holds(self.hasher.hash_one(key), key)
+    }
+
+    /// Whether `key`, whose hash is `hash`, is in the set.
+    fn holds(&self, hash: u64, key: &[u8]) -> bool {
         self.index
             .find(hash, |&i| key_at(&self.bytes, &self.ends, i) == key)
             .is_some()
@@ -53,10 +57,10 @@ impl KeySet {
 
     /// Add `key`; `false` (and no change) if it is already in the set.
     pub(crate) fn insert(&mut self, key: &[u8]) -> bool {
-        if self.contains(key) {
+        let hash = self.hasher.hash_one(key);
+        if self.holds(hash, key) {
             return false;
         }
-        let hash = self.hasher.hash_one(key);
         self.bytes.extend_from_slice(key);
         self.ends.push(self.bytes.len());
         let (bytes, ends, hasher) = (&self.bytes, &self.ends, &self.hasher);
