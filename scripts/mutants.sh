@@ -21,7 +21,10 @@
 # It takes hours (see the README); it is a record, not a CI step.
 #
 # Usage: scripts/mutants.sh [FILE...]   (default: the whole proof core)
-# Environment: JOBS (default 2), MUTANTS_OUT (default target/mutants-run).
+# Environment: JOBS (default 2), MUTANTS_OUT (default target/mutants-run),
+# RESUME=1 to go on with an interrupted run: mutants already caught or
+# unviable in MUTANTS_OUT are not tested again (cargo-mutants --iterate),
+# and the times of all the sittings add up in the record.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -78,23 +81,36 @@ run() { # NAME FILES... -- TARGETS... -- TEST-BINARY-ARGS...
     shift
     [ "$nfiles" -gt 0 ] || return 0
     local status=0
-    rm -rf "${out:?}/$name"
+    local iterate=()
+    if [ "${RESUME:-0}" = 1 ] && [ -d "$out/$name/mutants.out" ]; then
+        iterate=(--iterate)
+    else
+        rm -rf "${out:?}/$name"
+    fi
     mkdir -p "$out/$name"
     local start commit
     start=$(date +%s)
     commit=$(git rev-parse --short HEAD)$(git diff --quiet || echo ' with uncommitted changes')
     cargo mutants --test-tool nextest --profile mutants --jobs "$jobs" --timeout 300 --build-timeout 1200 \
-        --output "$out/$name" "${args[@]}" -- -- "$@" || status=$?
+        --output "$out/$name" "${iterate[@]}" "${args[@]}" -- -- "$@" || status=$?
+    local took=$(($(date +%s) - start))
+    # A resumed run adds a sitting to the record.
+    [ ${#iterate[@]} -gt 0 ] || : >"$out/$name/took.txt"
+    echo "$name ($nfiles files): $((took / 3600)) h $((took % 3600 / 60)) min on $jobs jobs, $(nproc) cores," \
+        "$(date -u +%Y-%m-%d), commit $commit${iterate[*]:+ (resumed)}" \
+        >>"$out/$name/took.txt"
     # 0: all caught; 2: some missed; 3: some timed out. Anything else is a
-    # failure of the run itself (the baseline tests failed, a build broke).
+    # failure of the run itself (the baseline tests failed, a build broke),
+    # or an interruption: the sitting's time is kept, and RESUME=1 goes on.
     case $status in
         0 | 2 | 3) ;;
-        *) echo "cargo mutants failed (exit $status); see $out/$name/mutants.out/debug.log" >&2; exit "$status" ;;
+        *)
+            sed -i '$ s/$/, interrupted or failed (exit '"$status"')/' "$out/$name/took.txt"
+            echo "cargo mutants stopped (exit $status); see $out/$name/mutants.out/debug.log;" \
+                "RESUME=1 $0 goes on from here" >&2
+            exit "$status"
+            ;;
     esac
-    local took=$(($(date +%s) - start))
-    echo "$name ($nfiles files): $((took / 3600)) h $((took % 3600 / 60)) min on $jobs jobs, $(nproc) cores," \
-        "$(date -u +%Y-%m-%d), commit $commit" \
-        >"$out/$name/took.txt"
 }
 lang=()
 rest=()
@@ -106,10 +122,14 @@ run lang "${lang[@]}" -- --lib --test=oracle_exhaustive --test=walk_exact --
 run core "${rest[@]}" -- --lib --test=oracle_exact --test=oracle_exhaustive --test=explain --test=walk_exact --test=witness \
     -- --skip msgpack::lang
 
-# Every outcome list of both runs, one mutant per line.
+# Every outcome list of both runs, one mutant per line. A resumed run
+# lists what earlier sittings caught in previously_caught.txt.
 outcomes() {
     local o
-    for o in "$@"; do cat "$out"/*/mutants.out/"$o".txt 2>/dev/null || true; done
+    for o in "$@"; do
+        cat "$out"/*/mutants.out/"$o".txt 2>/dev/null || true
+        [ "$o" != caught ] || cat "$out"/*/mutants.out/previously_caught.txt 2>/dev/null || true
+    done
 }
 # A mutant's name without its line and column, so the equivalent list
 # survives edits elsewhere in the file.

@@ -82,6 +82,21 @@ fn every_fixture_passes_the_four_checks() {
         let mut passed = 0;
         let mut prefixes = 0;
         for (i, blob) in s.blobs.iter().enumerate() {
+            // The one-pass reader `scan` uses keeps exactly the profiles
+            // the one-profile checks accept.
+            let one_pass = conformance::conforming_profiles(&keys, blob);
+            let each: Vec<Profile> = conformance::conform_all(&keys, blob)
+                .into_iter()
+                .filter(|(_, r)| r.is_ok())
+                .map(|(p, _)| p)
+                .collect();
+            if one_pass.iter().collect::<Vec<_>>() != each {
+                fail(
+                    i,
+                    blob,
+                    format!("one pass keeps {one_pass:?}, the checks accept {each:?}"),
+                );
+            }
             let Some(profile) = m.expected else {
                 // Not a map at the top level: no profile may accept it.
                 let fits: Vec<_> = conformance::conform_all(&keys, blob)

@@ -177,3 +177,74 @@ fn the_fold_factor_matches_the_bounds() {
     let long = canonical_alnum(Kmax::Unbounded);
     assert_eq!((short / long).round() as u64, factor, "{bullet}");
 }
+
+/// The README's real-data table is `reports/real-data.csv`, row for row
+/// (`scripts/real-data.sh` writes both; CI cannot rerun it, since its
+/// decode speeds are measured, so this ties the two together instead).
+#[test]
+fn the_real_data_table_is_its_csv() {
+    let readme = include_str!("../README.md");
+    let start = readme
+        .find("<!-- real-data:start")
+        .expect("README has the real-data markers");
+    let section = &readme[start..readme.find("<!-- real-data:end -->").expect("an end marker")];
+    let table_rows: Vec<Vec<&str>> = section
+        .lines()
+        .filter(|l| l.starts_with("| ") && !l.starts_with("| dataset"))
+        .map(|l| l.trim_matches('|').split(" | ").map(str::trim).collect())
+        .collect();
+    let mut csv = csv::Reader::from_reader(include_str!("../reports/real-data.csv").as_bytes());
+    let headers = csv.headers().unwrap().clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let commas = |s: &str| -> String {
+        match s.parse::<u64>() {
+            Ok(n) => {
+                let digits = n.to_string();
+                let mut out = String::new();
+                for (i, c) in digits.chars().enumerate() {
+                    if i > 0 && (digits.len() - i) % 3 == 0 {
+                        out.push(',');
+                    }
+                    out.push(c);
+                }
+                out
+            }
+            Err(_) => s.to_string(),
+        }
+    };
+    let records: Vec<csv::StringRecord> = csv.records().map(Result::unwrap).collect();
+    assert!(!records.is_empty(), "reports/real-data.csv has rows");
+    assert_eq!(table_rows.len(), records.len(), "one table row per CSV row");
+    let (mut bson, mut msgpack, mut documents) = (0u64, 0u64, 0u64);
+    for (row, r) in table_rows.iter().zip(&records) {
+        let f = |name: &str| &r[col(name)];
+        let expected = [
+            f("dataset").to_string(),
+            commas(f("documents")),
+            commas(f("bson_bytes")),
+            commas(f("msgpack_bytes")),
+            format!("{} / {}", f("msgpack_share"), f("median_share")),
+            format!("{} / {}", f("bson_decode_mb_s"), f("msgpack_decode_mb_s")),
+            commas(f("largest_msgpack_blob")),
+            format!("{} / {}", commas(f("bound_vocabulary")), commas(f("bound_class"))),
+            if f("margin").is_empty() {
+                String::new()
+            } else {
+                format!("{}x", commas(f("margin")))
+            },
+        ];
+        assert_eq!(row, &expected, "{}", f("dataset"));
+        // The share is the two byte counts' quotient.
+        let share = f("msgpack_bytes").parse::<f64>().unwrap() / f("bson_bytes").parse::<f64>().unwrap();
+        assert_eq!(format!("{share:.3}"), f("msgpack_share"));
+        bson += f("bson_bytes").parse::<u64>().unwrap();
+        msgpack += f("msgpack_bytes").parse::<u64>().unwrap();
+        documents += f("documents").parse::<u64>().unwrap();
+    }
+    let total = format!(
+        "Over all {} documents msgpack takes {:.1}% of BSON's bytes",
+        commas(&documents.to_string()),
+        msgpack as f64 / bson as f64 * 100.0
+    );
+    assert!(section.contains(&total), "the summary sentence says: {total}");
+}

@@ -21,6 +21,7 @@ use super::config::Config;
 use super::fixtures;
 use super::plot;
 use super::report::{self, Splice, Sweep};
+use super::scan;
 
 #[derive(Parser)]
 #[command(
@@ -115,11 +116,96 @@ enum Command {
         #[command(flatten)]
         keys: KeyArgs,
     },
+    /// Read every blob of a store and say, for each, what the detector
+    /// decides and which decoders accept it; then sum up: misread, ambiguous
+    /// and corrupt blobs, the profiles and keys the msgpack blobs use, the
+    /// exact bound for that configuration, and what migrating the BSON
+    /// documents to msgpack would save. Exit status: 0 when every blob is
+    /// fine, 1 when a blob is misread or corrupt or a source could not be
+    /// read to the end, 2 on a usage error.
+    Scan(ScanArgs),
     /// Print help for the tool or for one subcommand.
     Help {
         /// The subcommand.
         command: Option<String>,
     },
+}
+
+/// Where `scan` reads, and what it writes.
+#[derive(Args)]
+struct ScanArgs {
+    /// A file holding one blob, a directory of blob files (read
+    /// recursively, in name order), or with --mongodump a file of
+    /// concatenated BSON documents.
+    #[arg(value_name = "PATH", required_unless_present_any = ["sqlite", "postgres", "merge"])]
+    source: Option<PathBuf>,
+    /// PATH is a mongodump file: concatenated BSON documents. Each document
+    /// is a blob, or with --column its binary field of that name is.
+    #[arg(long, requires = "source")]
+    mongodump: bool,
+    /// Read a SQLite database (with --table and --column).
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["source", "postgres"], requires_all = ["table", "column"])]
+    sqlite: Option<PathBuf>,
+    /// Read a PostgreSQL database (with --table and a bytea --column), e.g.
+    /// postgres://user:password@localhost/db (no TLS).
+    #[arg(long, value_name = "URL", conflicts_with_all = ["source"], requires_all = ["table", "column"])]
+    postgres: Option<String>,
+    /// The table holding the blobs (`schema.table` allowed).
+    #[arg(long)]
+    table: Option<String>,
+    /// The column (or, with --mongodump, the field) holding the blobs.
+    #[arg(long)]
+    column: Option<String>,
+    /// A column (or field) whose value names each row in the reports.
+    /// Default: the row's position (for mongodump, the `_id` field).
+    #[arg(long)]
+    key: Option<String>,
+    /// Blobs longer than this are counted and listed, not read: a number of
+    /// bytes, or with a suffix KiB, MiB or GiB.
+    #[arg(long, default_value = "64MiB", value_parser = parse_size)]
+    max_blob: u64,
+    /// Time the BSON and msgpack decoders on every N-th blob, for the
+    /// migration's decode speeds (1: every blob; each timing decodes the
+    /// document twice more).
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..))]
+    time_every: u64,
+    /// Write one row per record: id, size, the detector's answer, what it
+    /// decodes as, the profiles it conforms to, flags and a note.
+    #[arg(long, value_name = "FILE")]
+    csv: Option<PathBuf>,
+    /// Write the summary as JSON (what --merge reads).
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+    /// Instead of scanning, merge the JSON summaries of several scans
+    /// (shards of one store) into the summary of the whole.
+    #[arg(long, value_name = "JSON", num_args = 1.., conflicts_with_all = ["source", "sqlite", "postgres", "csv"])]
+    merge: Vec<PathBuf>,
+    /// Hide the progress bar.
+    #[arg(long)]
+    quiet: bool,
+    #[command(flatten)]
+    keys: KeyArgs,
+}
+
+/// A size: bytes, or a number with a KiB, MiB or GiB suffix.
+fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let (digits, unit) = match t.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => t.split_at(i),
+        None => (t, ""),
+    };
+    let shift = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kib" => 10,
+        "m" | "mib" => 20,
+        "g" | "gib" => 30,
+        other => return Err(format!("unknown unit {other:?}: use KiB, MiB or GiB")),
+    };
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("{text:?} is not a size (e.g. 1048576 or 64MiB)"))?;
+    n.checked_mul(1 << shift)
+        .ok_or_else(|| format!("{text:?} is too large"))
 }
 
 /// `--profile`'s values, each with one line on who writes it (shown by
@@ -163,6 +249,9 @@ struct KeyArgs {
     kmax: Option<Kmax>,
 }
 
+/// Every key: `conform`'s and `scan`'s default.
+const ANY_KEY: &str = "(?s:.)*";
+
 impl KeyArgs {
     /// The key specification, and a short description of it. `any`: the
     /// default when no rule is given is any key at all, not a preset.
@@ -170,7 +259,7 @@ impl KeyArgs {
         let preset = self.first_char.unwrap_or(FirstChar::Alnum);
         let (pattern, kmax) = match (&self.keys, any && self.first_char.is_none()) {
             (Some(p), _) => (p.clone(), self.kmax.unwrap_or(Kmax::Unbounded)),
-            (None, true) => ("(?s:.)*".to_string(), self.kmax.unwrap_or(Kmax::Unbounded)),
+            (None, true) => (ANY_KEY.to_string(), self.kmax.unwrap_or(Kmax::Unbounded)),
             (None, false) => (preset.pattern().to_string(), self.kmax.unwrap_or(Kmax::Bounded(31))),
         };
         if self.keys.is_none() && self.first_key.is_none() && !(any && self.first_char.is_none()) {
@@ -182,7 +271,11 @@ impl KeyArgs {
         }
         let keys = KeySpec::from_patterns(&pattern, self.first_key.as_deref(), kmax.max_len())
             .with_context(|| "the key rules cannot be used")?;
-        let label = keys.describe();
+        let label = if pattern == ANY_KEY && self.first_key.is_none() && self.kmax.is_none() {
+            "any key (no --keys given)".to_string()
+        } else {
+            keys.describe()
+        };
         Ok((keys, label))
     }
 }
@@ -321,6 +414,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
         }
+        Command::Scan(args) => scan(args),
         Command::Help { command } => {
             let mut cli = Cli::command();
             match command {
@@ -383,6 +477,113 @@ fn report(out_dir: &Path, quiet: bool, readme: &Path, fixtures: &Path, cross_che
     }
     eprintln!("wrote the reports in {} in {:.1?}", out_dir.display(), start.elapsed());
     Ok(ExitCode::SUCCESS)
+}
+
+/// The JSON summary `scan --json` writes and `scan --merge` reads.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct ScanJson {
+    /// Names the layout, so a file from elsewhere is refused clearly.
+    format: String,
+    tally: scan::summary::Tally,
+    verdict: scan::verdict::Verdict,
+}
+
+const SCAN_JSON_FORMAT: &str = "prefixproof scan summary 1";
+
+/// `scan`: read a store (or merge summaries), print the summary, write the
+/// reports asked for.
+fn scan(args: ScanArgs) -> Result<ExitCode> {
+    let (keys, key_rules) = args.keys.spec(true)?;
+    let show = !args.quiet;
+    let tally = if !args.merge.is_empty() {
+        let mut whole: Option<scan::summary::Tally> = None;
+        for path in &args.merge {
+            let text = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+            let part: ScanJson = serde_json::from_slice(&text)
+                .with_context(|| format!("{} is not a summary written by `scan --json`", path.display()))?;
+            if part.format != SCAN_JSON_FORMAT {
+                bail!(
+                    "{}: summary format {:?}, expected {SCAN_JSON_FORMAT:?}",
+                    path.display(),
+                    part.format
+                );
+            }
+            match &mut whole {
+                None => whole = Some(part.tally),
+                Some(w) => w
+                    .merge(part.tally)
+                    .with_context(|| format!("merging {}", path.display()))?,
+            }
+        }
+        whole.expect("clap requires at least one --merge file")
+    } else {
+        let source = match (&args.source, &args.sqlite, &args.postgres) {
+            (_, Some(path), _) => scan::source::Source::Sqlite {
+                path: path.clone(),
+                table: args.table.clone().expect("clap requires --table"),
+                column: args.column.clone().expect("clap requires --column"),
+                key: args.key.clone(),
+            },
+            (_, None, Some(url)) => scan::source::Source::Postgres {
+                url: url.clone(),
+                table: args.table.clone().expect("clap requires --table"),
+                column: args.column.clone().expect("clap requires --column"),
+                key: args.key.clone(),
+            },
+            (Some(path), None, None) if args.mongodump => scan::source::Source::Mongodump {
+                path: path.clone(),
+                column: args.column.clone(),
+                key: args.key.clone(),
+            },
+            (Some(path), None, None) => {
+                if args.column.is_some() || args.table.is_some() || args.key.is_some() {
+                    bail!(
+                        "--table, --column and --key apply to --sqlite, --postgres and --mongodump, not to plain files"
+                    );
+                }
+                scan::source::Source::Files(path.clone())
+            }
+            (None, None, None) => bail!("say what to scan: a PATH, --sqlite PATH or --postgres URL"),
+        };
+        let mut csv = match &args.csv {
+            Some(path) => {
+                let file = std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
+                let sink: Box<dyn std::io::Write> = Box::new(std::io::BufWriter::new(file));
+                Some(csv::Writer::from_writer(sink))
+            }
+            None => None,
+        };
+        let options = scan::Options {
+            keys: &keys,
+            key_rules: key_rules.clone(),
+            max_blob: args.max_blob,
+            time_every: args.time_every,
+            show_progress: show,
+        };
+        let start = Instant::now();
+        let tally = scan::scan(&source, &options, csv.as_mut())?;
+        let took = start.elapsed().as_secs_f64();
+        eprintln!(
+            "read {} records ({:.1} MB of blobs) in {took:.2} s: {:.0} MB/s",
+            tally.records,
+            tally.blob_bytes as f64 / 1e6,
+            tally.blob_bytes as f64 / 1e6 / took.max(1e-9)
+        );
+        tally
+    };
+    let verdict = scan::verdict::verdict(&tally, show)?;
+    print!("{}", scan::verdict::render(&tally, &verdict));
+    let failed = tally.failed();
+    if let Some(path) = &args.json {
+        let json = ScanJson {
+            format: SCAN_JSON_FORMAT.into(),
+            tally,
+            verdict,
+        };
+        let text = serde_json::to_string_pretty(&json).expect("a summary serializes");
+        std::fs::write(path, text + "\n").with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
 /// `explain`: what the oracle says about `prefix`, in words.

@@ -5,6 +5,7 @@
 //! - [`report`]: computing, proving and writing the CSV reports and the
 //!   README table.
 //! - [`plot`]: the report's plot.
+//! - [`scan`]: reading a real store and summing up what is in it.
 //! - [`cli`]: argument parsing and one function per subcommand.
 //!
 //! Everything proved here is proved by [`crate::proof`]; this layer only
@@ -15,3 +16,4 @@ pub mod config;
 pub mod fixtures;
 pub(crate) mod plot;
 pub mod report;
+pub mod scan;

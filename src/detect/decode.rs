@@ -57,33 +57,52 @@ fn decode_bson(blob: &[u8], c: &Classification) -> Result<bson::Document, Decode
 
 /// Decode exactly one msgpack value filling the whole blob.
 pub fn decode_msgpack(blob: &[u8]) -> Result<rmpv::Value, DecodeError> {
-    // rmpv reads the reserved marker 0xc1 as nil; the format says it is
-    // never used, so find it (and any truncation) before rmpv runs.
-    check_markers(blob)?;
     let mut rd = blob;
-    // `check_markers` has bounded the nesting at MAX_DEPTH levels, the same
-    // limit the conformance checker uses. rmpv spends two units of its
-    // depth budget per level (and two more on a str or bin leaf), so give
-    // it room for everything that passed.
-    let value = rmpv::decode::read_value_with_max_depth(&mut rd, 2 * MAX_DEPTH + 8).map_err(|e| {
-        use rmpv::decode::Error;
-        match &e {
-            Error::DepthLimitExceeded => DecodeError::TooDeep,
-            Error::InvalidMarkerRead(io) | Error::InvalidDataRead(io)
-                if io.kind() == std::io::ErrorKind::UnexpectedEof =>
-            {
-                DecodeError::Truncated(e.to_string())
-            }
-            _ => DecodeError::MsgPack(e.to_string()),
-        }
-    })?;
-    if !rd.is_empty() {
-        return Err(DecodeError::TrailingBytes {
-            consumed: blob.len() - rd.len(),
-            trailing: rd.len(),
-        });
-    }
+    check_markers(blob)?;
+    let value = rmpv::decode::read_value_with_max_depth(&mut rd, RMPV_DEPTH).map_err(rmpv_error)?;
+    no_trailing_bytes(blob, rd)?;
     Ok(value)
+}
+
+/// [`decode_msgpack`], with strs and bins borrowed from the blob instead of
+/// copied: the same decoder and the same answer, for readers that only
+/// look (a store scan decodes millions of blobs).
+pub fn decode_msgpack_ref(blob: &[u8]) -> Result<rmpv::ValueRef<'_>, DecodeError> {
+    let mut rd = blob;
+    check_markers(blob)?;
+    let value = rmpv::decode::read_value_ref_with_max_depth(&mut rd, RMPV_DEPTH).map_err(rmpv_error)?;
+    no_trailing_bytes(blob, rd)?;
+    Ok(value)
+}
+
+// rmpv reads the reserved marker 0xc1 as nil; the format says it is never
+// used, so `check_markers` finds it (and any truncation) before rmpv runs.
+// It also bounds the nesting at MAX_DEPTH levels, the same limit the
+// conformance checker uses. rmpv spends two units of its depth budget per
+// level (and two more on a str or bin leaf), so give it room for
+// everything that passed.
+const RMPV_DEPTH: usize = 2 * MAX_DEPTH + 8;
+
+fn rmpv_error(e: rmpv::decode::Error) -> DecodeError {
+    use rmpv::decode::Error;
+    match &e {
+        Error::DepthLimitExceeded => DecodeError::TooDeep,
+        Error::InvalidMarkerRead(io) | Error::InvalidDataRead(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
+            DecodeError::Truncated(e.to_string())
+        }
+        _ => DecodeError::MsgPack(e.to_string()),
+    }
+}
+
+/// `rest` is what the decoder left of `blob`.
+fn no_trailing_bytes(blob: &[u8], rest: &[u8]) -> Result<(), DecodeError> {
+    if rest.is_empty() {
+        return Ok(());
+    }
+    Err(DecodeError::TrailingBytes {
+        consumed: blob.len() - rest.len(),
+        trailing: rest.len(),
+    })
 }
 
 /// Walk the value structure without building anything: every marker is
@@ -185,5 +204,14 @@ mod tests {
         assert_eq!(decode(&bytes).unwrap(), Decoded::Bson(doc));
         let v = decode(&[0x81, 0xa1, 0x61, 0x01]).unwrap();
         assert_eq!(v, Decoded::MsgPack(rmpv::Value::Map(vec![("a".into(), 1.into())])));
+        let v = decode_msgpack_ref(&[0x81, 0xa1, 0x61, 0x01]).unwrap();
+        assert_eq!(v.to_owned(), rmpv::Value::Map(vec![("a".into(), 1.into())]));
+        // Both decoders refuse the same blobs, for the same reasons.
+        for bad in [&[0x80, 0x00][..], &[0xc1], &[0x82, 0xa1], &[0x92, 0xc0, 0xc1], &[]] {
+            assert_eq!(
+                decode_msgpack_ref(bad).unwrap_err().to_string(),
+                decode_msgpack(bad).unwrap_err().to_string()
+            );
+        }
     }
 }

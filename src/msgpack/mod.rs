@@ -27,4 +27,4 @@ pub const MAX_DEPTH: usize = 256;
 
 pub use keys::{FirstChar, KeySpec, Kmax};
 pub use marker::{IntFormat, Kind, Marker, Width};
-pub use profile::Profile;
+pub use profile::{Profile, ProfileSet};

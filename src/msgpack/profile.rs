@@ -60,6 +60,125 @@ pub enum Profile {
     FluentBit,
 }
 
+/// A set of profiles, one bit per [`Profile::ALL`] entry.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct ProfileSet(u16);
+
+impl ProfileSet {
+    pub const ALL: ProfileSet = ProfileSet((1 << Profile::ALL.len()) - 1);
+
+    pub fn of(p: Profile) -> ProfileSet {
+        ProfileSet(1 << p.index())
+    }
+
+    pub fn insert(&mut self, p: Profile) {
+        self.0 |= 1 << p.index();
+    }
+
+    pub fn contains(self, p: Profile) -> bool {
+        self.0 & (1 << p.index()) != 0
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// The members for which `keep` holds.
+    pub fn filter(self, keep: impl Fn(Profile) -> bool) -> ProfileSet {
+        let mut out = self;
+        for p in self.iter() {
+            if !keep(p) {
+                out.0 &= !(1 << p.index());
+            }
+        }
+        out
+    }
+
+    pub fn intersect(self, other: ProfileSet) -> ProfileSet {
+        ProfileSet(self.0 & other.0)
+    }
+
+    /// The profiles that write a `kind` of `n` at `place` with a `width`
+    /// header ([`Profile::allows`] for each). A reader that weighs every
+    /// profile at once asks this for each header, so small counts and
+    /// lengths, the common ones, are answered from a table built once.
+    pub fn allowing(place: Place, kind: Kind, width: Width, n: u64) -> ProfileSet {
+        const SMALL: u64 = 256;
+        let compute = |n| ProfileSet::ALL.filter(|p| p.allows(place, kind, width, n));
+        if n >= SMALL {
+            return compute(n);
+        }
+        static TABLE: OnceLock<Vec<ProfileSet>> = OnceLock::new();
+        let table = TABLE.get_or_init(|| {
+            let mut t = Vec::new();
+            for place in [Place::Root, Place::Nested] {
+                for kind in Kind::ALL {
+                    for width in Width::ALL {
+                        for n in 0..SMALL {
+                            t.push(ProfileSet::ALL.filter(|p| p.allows(place, kind, width, n)));
+                        }
+                    }
+                }
+            }
+            t
+        });
+        let at = ((place as usize * Kind::ALL.len() + kind as usize) * Width::ALL.len() + width as usize)
+            * SMALL as usize
+            + n as usize;
+        table[at]
+    }
+
+    /// The profiles that write `value` with `format` ([`Profile::allows_int`]
+    /// for each); small values from a table built once.
+    pub fn allowing_int(format: IntFormat, value: i128) -> ProfileSet {
+        const LOW: i128 = -32;
+        const HIGH: i128 = 256;
+        let compute = |value| ProfileSet::ALL.filter(|p| p.allows_int(format, value));
+        if !(LOW..HIGH).contains(&value) {
+            return compute(value);
+        }
+        const FORMATS: [IntFormat; 10] = [
+            IntFormat::PosFixint,
+            IntFormat::NegFixint,
+            IntFormat::U8,
+            IntFormat::U16,
+            IntFormat::U32,
+            IntFormat::U64,
+            IntFormat::I8,
+            IntFormat::I16,
+            IntFormat::I32,
+            IntFormat::I64,
+        ];
+        static TABLE: OnceLock<Vec<ProfileSet>> = OnceLock::new();
+        let table = TABLE.get_or_init(|| {
+            let mut t = Vec::new();
+            for f in FORMATS {
+                for v in LOW..HIGH {
+                    t.push(ProfileSet::ALL.filter(|p| p.allows_int(f, v)));
+                }
+            }
+            t
+        });
+        let f = FORMATS
+            .iter()
+            .position(|f| *f == format)
+            .expect("FORMATS lists every format");
+        table[f * (HIGH - LOW) as usize + (value - LOW) as usize]
+    }
+
+    /// The members, in [`Profile::ALL`] order.
+    pub fn iter(self) -> impl Iterator<Item = Profile> {
+        let mut bits = self.0;
+        std::iter::from_fn(move || {
+            let i = bits.trailing_zeros() as usize;
+            (bits != 0).then(|| {
+                bits &= bits - 1;
+                Profile::ALL[i]
+            })
+        })
+    }
+}
+
 /// How a profile picks the header width for one kind at one place.
 #[derive(Clone, Copy, Debug)]
 enum Policy {
@@ -102,6 +221,11 @@ impl Profile {
         Profile::MsgpackLite,
         Profile::FluentBit,
     ];
+
+    /// The profile's position in [`Profile::ALL`].
+    const fn index(self) -> usize {
+        self as usize
+    }
 
     /// The name used on the command line and in reports.
     pub const fn name(self) -> &'static str {
@@ -339,6 +463,26 @@ impl Profile {
         matches!(self, Profile::Legacy | Profile::MsgpackPythonLegacy | Profile::AnyWidth)
     }
 
+    /// Whether two profiles write exactly the same documents: the same
+    /// header lengths for every kind, width and place, the same integer
+    /// ranges for every format, and the same rule for str values. (These
+    /// three are everything a profile decides; the rest derives from them.)
+    /// msgpack-python, for one, follows canonical's rules exactly.
+    pub fn same_rules(self, other: Profile) -> bool {
+        let headers = [Place::Root, Place::Nested].into_iter().all(|place| {
+            Kind::ALL.into_iter().all(|kind| {
+                Width::ALL
+                    .into_iter()
+                    .all(|w| self.lengths(place, kind, w) == other.lengths(place, kind, w))
+            })
+        });
+        let ints = [IntFormat::PosFixint, IntFormat::NegFixint]
+            .into_iter()
+            .chain(IntFormat::SIZED)
+            .all(|f| self.int_range(f) == other.int_range(f));
+        headers && ints && self.raw_str_values() == other.raw_str_values()
+    }
+
     /// Whether bin values exist in this profile.
     pub fn has_bin(self) -> bool {
         Width::ALL.iter().any(|w| self.writes(Place::Nested, Kind::Bin, *w))
@@ -539,6 +683,66 @@ mod tests {
             Profile::FluentBit,
         ] {
             assert!(p.one_form_per_value(), "{p}");
+        }
+    }
+
+    #[test]
+    fn profile_sets() {
+        // `index` is the declaration order, which ALL follows.
+        for (i, p) in Profile::ALL.into_iter().enumerate() {
+            assert_eq!(p.index(), i, "{p}");
+        }
+        let mut s = ProfileSet::default();
+        assert!(s.is_empty());
+        s.insert(Profile::Legacy);
+        s.insert(Profile::FluentBit);
+        assert_eq!(s.iter().collect::<Vec<_>>(), [Profile::Legacy, Profile::FluentBit]);
+        assert_eq!(ProfileSet::ALL.iter().count(), Profile::ALL.len());
+        assert_eq!(s.filter(|p| p != Profile::Legacy), ProfileSet::of(Profile::FluentBit));
+        for format in [IntFormat::PosFixint, IntFormat::NegFixint]
+            .into_iter()
+            .chain(IntFormat::SIZED)
+        {
+            for v in (-300..300).chain([i64::MIN as i128, u64::MAX as i128]) {
+                let each = ProfileSet::ALL.filter(|p| p.allows_int(format, v));
+                assert_eq!(ProfileSet::allowing_int(format, v), each, "{format:?} {v}");
+            }
+        }
+        // The table agrees with asking each profile, below and above its edge.
+        for place in [Place::Root, Place::Nested] {
+            for kind in Kind::ALL {
+                for width in Width::ALL {
+                    for n in (0..300).chain([65_535, 65_536, u32::MAX as u64]) {
+                        let each = ProfileSet::ALL.filter(|p| p.allows(place, kind, width, n));
+                        assert_eq!(
+                            ProfileSet::allowing(place, kind, width, n),
+                            each,
+                            "{kind:?} {width:?} {n}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn profiles_with_the_same_rules() {
+        // Named after encoders that follow a report profile exactly.
+        assert!(Profile::MsgpackPython.same_rules(Profile::Canonical));
+        assert!(Profile::MsgpackPythonLegacy.same_rules(Profile::Legacy));
+        // Each differs from canonical in one rule: a bin16, a map header,
+        // str8, int64 for BigInts.
+        for p in [
+            Profile::MsgpackLite,
+            Profile::FluentBit,
+            Profile::Legacy,
+            Profile::MsgpackrVariableMapSize,
+            Profile::AnyWidth,
+        ] {
+            assert!(!p.same_rules(Profile::Canonical), "{p}");
+        }
+        for p in Profile::ALL {
+            assert!(p.same_rules(p));
         }
     }
 

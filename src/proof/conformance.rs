@@ -20,7 +20,7 @@ use ahash::AHashSet as HashSet;
 use crate::msgpack::keys::KeyError;
 use crate::msgpack::marker::{header_marker, MarkerName};
 use crate::msgpack::profile::Place;
-use crate::msgpack::{IntFormat, KeySpec, Kind, Profile, Width, MAX_DEPTH};
+use crate::msgpack::{IntFormat, KeySpec, Kind, Profile, ProfileSet, Width, MAX_DEPTH};
 
 /// The first rule a blob breaks, and where.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -174,10 +174,24 @@ impl fmt::Display for Broken {
 /// may hold any bytes), only the headers and integer encodings the profile
 /// writes, and no trailing bytes.
 pub fn check(profile: Profile, keys: &KeySpec, blob: &[u8]) -> Result<(), Violation> {
+    read(ProfileSet::of(profile), keys, blob).map(|_| ())
+}
+
+/// The profiles `blob` conforms to, in one pass: the reader starts with
+/// every profile as a candidate and drops each at the first rule it breaks.
+/// The same as keeping the profiles [`check`] accepts, at the cost of one
+/// check instead of eleven.
+pub fn conforming_profiles(keys: &KeySpec, blob: &[u8]) -> ProfileSet {
+    read(ProfileSet::ALL, keys, blob).unwrap_or_default()
+}
+
+/// Read `blob` with `candidates` as the profiles it may conform to: the
+/// ones left at the end, or the first rule that the last of them breaks.
+fn read(candidates: ProfileSet, keys: &KeySpec, blob: &[u8]) -> Result<ProfileSet, Violation> {
     let mut r = Reader {
         blob,
         at: 0,
-        profile,
+        candidates,
         keys,
     };
     let marker = *blob
@@ -190,7 +204,7 @@ pub fn check(profile: Profile, keys: &KeySpec, blob: &[u8]) -> Result<(), Violat
     if r.at != blob.len() {
         return Err(r.broken(r.at, Broken::Trailing(blob.len() - r.at)));
     }
-    Ok(())
+    Ok(r.candidates)
 }
 
 /// Whether a blob conforms to each profile: for every profile in
@@ -203,14 +217,59 @@ fn truncated(what: &'static str, need: u64, left: u64) -> Broken {
     Broken::Truncated { what, need, left }
 }
 
+/// The keys of one map read so far, to find a duplicate. Most maps are
+/// small: their keys are compared one by one, without hashing or a heap
+/// allocation.
+enum SeenKeys<'a> {
+    Few(smallvec::SmallVec<[&'a [u8]; SeenKeys::FEW]>),
+    Many(HashSet<&'a [u8]>),
+}
+
+impl<'a> SeenKeys<'a> {
+    const FEW: usize = 16;
+
+    fn with_capacity(n: usize) -> Self {
+        if n <= Self::FEW {
+            SeenKeys::Few(smallvec::SmallVec::new())
+        } else {
+            SeenKeys::Many(HashSet::with_capacity(n))
+        }
+    }
+
+    /// Add `key`; false if the map already has it.
+    fn insert(&mut self, key: &'a [u8]) -> bool {
+        match self {
+            SeenKeys::Few(keys) if keys.contains(&key) => false,
+            SeenKeys::Few(keys) => {
+                keys.push(key);
+                true
+            }
+            SeenKeys::Many(keys) => keys.insert(key),
+        }
+    }
+}
+
 struct Reader<'a> {
     blob: &'a [u8],
     at: usize,
-    profile: Profile,
+    /// The profiles whose rules the blob has followed so far (never empty).
+    candidates: ProfileSet,
     keys: &'a KeySpec,
 }
 
 impl<'a> Reader<'a> {
+    /// Keep the candidates in `ok`; when none is left, the blob breaks the
+    /// rule `broken` names for the first of them.
+    fn keep(&mut self, at: usize, ok: ProfileSet, broken: impl FnOnce(Profile) -> Broken) -> Result<(), Violation> {
+        let kept = self.candidates.intersect(ok);
+        if kept.is_empty() {
+            let first = self.candidates.iter().next().expect("candidates are never empty");
+            return Err(self.broken(at, broken(first)));
+        }
+        self.candidates = kept;
+        Ok(())
+    }
+
     fn broken(&self, offset: usize, broken: Broken) -> Violation {
         Violation { offset, broken }
     }
@@ -243,20 +302,16 @@ impl<'a> Reader<'a> {
         } else {
             self.be(width.length_bytes(), "header length")?
         };
-        if !self.profile.allows(place, kind, width, n) {
-            let marker = self.blob[at];
-            let profile = self.profile;
-            return Err(self.broken(
-                at,
-                Broken::Header {
-                    profile,
-                    place,
-                    kind,
-                    n,
-                    marker,
-                },
-            ));
-        }
+        let marker = self.blob[at];
+        self.keep(at, ProfileSet::allowing(place, kind, width, n), |profile| {
+            Broken::Header {
+                profile,
+                place,
+                kind,
+                n,
+                marker,
+            }
+        })?;
         Ok(n)
     }
 
@@ -313,10 +368,11 @@ impl<'a> Reader<'a> {
             Kind::Str => {
                 let body_at = self.at;
                 let body = self.take(n, "str body")?;
-                if !self.profile.raw_str_values() {
+                if self.candidates.iter().any(|p| !p.raw_str_values()) {
                     if let Err(e) = std::str::from_utf8(body) {
-                        let profile = self.profile;
-                        return Err(self.broken(body_at + e.valid_up_to(), Broken::NotUtf8 { profile }));
+                        let at = body_at + e.valid_up_to();
+                        let raw = ProfileSet::ALL.filter(|p| p.raw_str_values());
+                        self.keep(at, raw, |profile| Broken::NotUtf8 { profile })?;
                     }
                 }
             }
@@ -344,7 +400,7 @@ impl<'a> Reader<'a> {
                 if n > left / 2 {
                     return Err(self.broken(at, Broken::CountTooLarge { kind, n, left }));
                 }
-                let mut seen: HashSet<&[u8]> = HashSet::with_capacity(n as usize);
+                let mut seen = SeenKeys::with_capacity(n as usize);
                 for i in 0..n {
                     let key_at = self.at;
                     // The top-level map's first key may have a language of
@@ -386,12 +442,13 @@ impl<'a> Reader<'a> {
         Ok(key)
     }
 
-    fn int(&self, format: IntFormat, value: i128, at: usize) -> Result<(), Violation> {
-        if self.profile.allows_int(format, value) {
-            return Ok(());
-        }
-        let (profile, marker) = (self.profile, self.blob[at]);
-        Err(self.broken(at, Broken::Int { profile, value, marker }))
+    fn int(&mut self, format: IntFormat, value: i128, at: usize) -> Result<(), Violation> {
+        let marker = self.blob[at];
+        self.keep(at, ProfileSet::allowing_int(format, value), |profile| Broken::Int {
+            profile,
+            value,
+            marker,
+        })
     }
 }
 

@@ -26,7 +26,7 @@ use prefixproof::app::report;
 use prefixproof::detect::decode::{decode, decode_msgpack, Decoded};
 use prefixproof::detect::{classify, Format};
 use prefixproof::hex::hex;
-use prefixproof::msgpack::MAX_DEPTH;
+use prefixproof::msgpack::{Profile, MAX_DEPTH};
 use prefixproof::proof::conformance;
 use prefixproof::proof::lengths::LengthSet;
 use prefixproof::proof::oracle::{self, Parser};
@@ -465,6 +465,17 @@ pub fn profile_conformance(data: &[u8]) -> Outcome {
         return Ok(Run::Skipped);
     };
     let (profile, keys) = (config.profile, config.keys());
+    // The one-pass reader keeps exactly the profiles the one-profile
+    // checks accept.
+    let one_pass = conformance::conforming_profiles(&keys, blob);
+    for p in Profile::ALL {
+        if one_pass.contains(p) != conformance::check(p, &keys, blob).is_ok() {
+            return Err(finding(format!(
+                "{config}: the one-pass conformance reader and the check of {p} disagree on {}",
+                abbreviated_hex(blob)
+            )));
+        }
+    }
     if conformance::check(profile, &keys, blob).is_err() {
         return Ok(Run::Checked);
     }
