@@ -37,6 +37,9 @@ const BATCH_BYTES: usize = 16 << 20;
 /// ...or this many records.
 const BATCH_RECORDS: usize = 4096;
 
+/// A small store's blobs are all timed, whatever `time_every` says.
+pub const TIME_ALL_FIRST: u64 = 1024;
+
 /// What to check and how to show progress.
 pub struct Options<'a> {
     /// The key rules msgpack blobs must follow.
@@ -45,8 +48,9 @@ pub struct Options<'a> {
     pub key_rules: String,
     /// Blobs longer than this are counted, not read.
     pub max_blob: u64,
-    /// Time both decoders on every this many-th blob (see
-    /// [`blob::examine`]); 1 times every blob.
+    /// Time both decoders on each of the first [`TIME_ALL_FIRST`] records'
+    /// blobs and on every this many-th blob after (see [`blob::examine`]);
+    /// 1 times every blob.
     pub time_every: u64,
     pub show_progress: bool,
 }
@@ -131,7 +135,18 @@ pub fn scan(source: &Source, opts: &Options, mut csv: Option<&mut csv::Writer<Bo
         Some(Total::Rows(n)) => (Some(n), "rows"),
         None => (None, "records"),
     };
-    let pb = progress_bar(len.unwrap_or(0), &format!("scanning ({what})"), opts.show_progress);
+    // On a terminal: how far, how fast, how long still.
+    let pb = progress_bar(len.unwrap_or(0), "scanning", opts.show_progress);
+    let template = match (len, what) {
+        (Some(_), "bytes") => "{msg} [{bar:30}] {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} eta {eta}",
+        (Some(_), _) => "{msg} [{bar:30}] {human_pos}/{human_len} rows, {per_sec} eta {eta}",
+        (None, _) => "{msg} {human_pos} records, {per_sec}",
+    };
+    pb.set_style(
+        indicatif::ProgressStyle::with_template(template)
+            .expect("static template")
+            .progress_chars("=> "),
+    );
     if len.is_none() {
         pb.unset_length();
     }
@@ -145,7 +160,10 @@ pub fn scan(source: &Source, opts: &Options, mut csv: Option<&mut csv::Writer<Bo
             .par_iter()
             .enumerate()
             .map(|(i, r)| match &r.content {
-                Content::Blob(b) => Some(examine(b, opts.keys, (start + i as u64) % every == 0)),
+                Content::Blob(b) => {
+                    let at = start + i as u64;
+                    Some(examine(b, opts.keys, at < TIME_ALL_FIRST || at % every == 0))
+                }
                 _ => None,
             })
             .collect();

@@ -1,17 +1,18 @@
 //! Adding findings up: counts, the largest blobs, the profiles every
 //! msgpack blob conforms to, the key vocabulary, the migration's payoff;
-//! merging the tallies of several scans; and what the proof engine says
-//! about the configuration the data shows.
+//! and merging the tallies of several scans.
 //!
 //! This module owns the [`Tally`] (the part of a scan's summary that adds
-//! up, and is what `--json` writes and `--merge` reads) and the
-//! [`Verdict`] drawn from it. It does not read stores or decode blobs.
+//! up) and the JSON summary file that `--json` writes and `--merge` reads.
+//! The bounds drawn from a tally are `verdict`'s; this module does not read
+//! stores or decode blobs.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use anyhow::{ensure, Result};
+use anyhow::{ensure, Context, Result};
 use serde::{Deserialize, Serialize};
 
 use crate::detect::Format;
@@ -19,6 +20,7 @@ use crate::msgpack::{FirstChar, KeySpec, Kmax, Profile, ProfileSet};
 
 use super::blob::{DecodesAs, Finding, NonConforming};
 use super::source::{Content, Record};
+use super::verdict::Verdict;
 
 /// How many ids of misread, corrupt and non-conforming blobs a tally keeps
 /// as examples.
@@ -502,8 +504,54 @@ fn push_class_char(class: &mut String, c: char) {
     }
 }
 
-/// `Finding` for skipped records needs nothing; this names a blob's
-/// non-conformance for the per-blob CSV.
+/// The JSON summary `scan --json` writes and `scan --merge` reads.
+#[derive(Serialize, Deserialize)]
+struct SummaryJson {
+    /// Names the layout, so a file from elsewhere is refused clearly.
+    format: String,
+    tally: Tally,
+    verdict: Verdict,
+}
+
+const SUMMARY_FORMAT: &str = "prefixproof scan summary 1";
+
+/// Write a scan's summary as JSON: the tally, which [`read_merged`] reads
+/// back, and the verdict drawn from it.
+pub fn write_json(path: &Path, tally: Tally, verdict: Verdict) -> Result<()> {
+    let json = SummaryJson {
+        format: SUMMARY_FORMAT.into(),
+        tally,
+        verdict,
+    };
+    let text = serde_json::to_string_pretty(&json).expect("a summary serializes");
+    std::fs::write(path, text + "\n").with_context(|| format!("writing {}", path.display()))
+}
+
+/// The tallies of the JSON summaries at `paths`, merged (the verdicts in
+/// them are drawn again from the whole).
+pub fn read_merged(paths: &[PathBuf]) -> Result<Tally> {
+    let mut whole: Option<Tally> = None;
+    for path in paths {
+        let text = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+        let part: SummaryJson = serde_json::from_slice(&text)
+            .with_context(|| format!("{} is not a summary written by `scan --json`", path.display()))?;
+        ensure!(
+            part.format == SUMMARY_FORMAT,
+            "{}: summary format {:?}, expected {SUMMARY_FORMAT:?}",
+            path.display(),
+            part.format
+        );
+        match &mut whole {
+            None => whole = Some(part.tally),
+            Some(w) => w
+                .merge(part.tally)
+                .with_context(|| format!("merging {}", path.display()))?,
+        }
+    }
+    whole.context("no summary to merge")
+}
+
+/// Names a blob's non-conformance for the per-blob CSV.
 pub fn non_conforming_note(n: &NonConforming) -> String {
     match n {
         NonConforming::NoProfile(v) => format!("no profile writes it: {v}"),
