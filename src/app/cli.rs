@@ -135,8 +135,8 @@ enum Command {
 #[derive(Args)]
 struct ScanArgs {
     /// A file holding one blob, a directory of blob files (read
-    /// recursively, in name order), or with --mongodump a file of
-    /// concatenated BSON documents.
+    /// recursively: files in name order, then subdirectories), or with
+    /// --mongodump a file of concatenated BSON documents.
     #[arg(value_name = "PATH", required_unless_present_any = ["sqlite", "postgres", "merge"])]
     source: Option<PathBuf>,
     /// PATH is a mongodump file: concatenated BSON documents. Each document

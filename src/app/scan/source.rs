@@ -16,8 +16,8 @@ use std::path::{Path, PathBuf};
 /// Where the blobs are.
 #[derive(Clone, Debug)]
 pub enum Source {
-    /// A file holding one blob, or a directory of such files (recursively,
-    /// in name order).
+    /// A file holding one blob, or a directory of such files (recursively:
+    /// each directory's files in name order, then its subdirectories).
     Files(PathBuf),
     /// A file of concatenated BSON documents, as `mongodump` writes them.
     /// With `column`, each document's binary field of that name is the blob;
@@ -204,7 +204,8 @@ fn read_files(path: &Path, max_blob: u64, out: &mut dyn FnMut(Record)) -> Result
         out(read_one_file(path, meta.len(), max_blob));
         return Ok(());
     }
-    // Depth first, in name order, without following links to directories
+    // Depth first: each directory's files in name order, then its
+    // subdirectories in name order; links to directories are not followed
     // (a link cycle would never end).
     let mut stack = vec![path.to_path_buf()];
     while let Some(dir) = stack.pop() {
