@@ -137,32 +137,19 @@ impl ProfileSet {
         if !(LOW..HIGH).contains(&value) {
             return compute(value);
         }
-        const FORMATS: [IntFormat; 10] = [
-            IntFormat::PosFixint,
-            IntFormat::NegFixint,
-            IntFormat::U8,
-            IntFormat::U16,
-            IntFormat::U32,
-            IntFormat::U64,
-            IntFormat::I8,
-            IntFormat::I16,
-            IntFormat::I32,
-            IntFormat::I64,
-        ];
         static TABLE: OnceLock<Vec<ProfileSet>> = OnceLock::new();
         let table = TABLE.get_or_init(|| {
             let mut t = Vec::new();
-            for f in FORMATS {
+            for f in int_formats() {
                 for v in LOW..HIGH {
                     t.push(ProfileSet::ALL.filter(|p| p.allows_int(f, v)));
                 }
             }
             t
         });
-        let f = FORMATS
-            .iter()
-            .position(|f| *f == format)
-            .expect("FORMATS lists every format");
+        let f = int_formats()
+            .position(|f| f == format)
+            .expect("int_formats lists every format");
         table[f * (HIGH - LOW) as usize + (value - LOW) as usize]
     }
 
@@ -177,6 +164,13 @@ impl ProfileSet {
             })
         })
     }
+}
+
+/// Every integer format: the two fixints, then those with a payload.
+fn int_formats() -> impl Iterator<Item = IntFormat> {
+    [IntFormat::PosFixint, IntFormat::NegFixint]
+        .into_iter()
+        .chain(IntFormat::SIZED)
 }
 
 /// How a profile picks the header width for one kind at one place.
@@ -476,10 +470,7 @@ impl Profile {
                     .all(|w| self.lengths(place, kind, w) == other.lengths(place, kind, w))
             })
         });
-        let ints = [IntFormat::PosFixint, IntFormat::NegFixint]
-            .into_iter()
-            .chain(IntFormat::SIZED)
-            .all(|f| self.int_range(f) == other.int_range(f));
+        let ints = int_formats().all(|f| self.int_range(f) == other.int_range(f));
         headers && ints && self.raw_str_values() == other.raw_str_values()
     }
 
