@@ -69,7 +69,8 @@ files=("$@")
 # on every length for small key languages, and the witness builder and
 # checks. The build is restricted to the
 # same targets (--cargo-arg), or every mutant would also rebuild the slow
-# tests. Mutants of the key-language automaton (lang.rs) run apart: they
+# tests, and leaves out the store readers (no SQLite to compile for the
+# baseline; none of these tests reads a store). Mutants of the key-language automaton (lang.rs) run apart: they
 # need its brute-force unit tests, which the other files' mutants skip.
 run() { # NAME FILES... -- TARGETS... -- TEST-BINARY-ARGS...
     local name=$1
@@ -118,8 +119,9 @@ for f in "${files[@]}"; do
     if [ "$f" = src/msgpack/lang.rs ]; then lang+=("$f"); else rest+=("$f"); fi
 done
 
-run lang "${lang[@]}" -- --lib --test=oracle_exhaustive --test=walk_exact --
-run core "${rest[@]}" -- --lib --test=oracle_exact --test=oracle_exhaustive --test=explain --test=walk_exact --test=witness \
+run lang "${lang[@]}" -- --no-default-features --lib --test=oracle_exhaustive --test=walk_exact --
+run core "${rest[@]}" -- --no-default-features --lib --test=oracle_exact --test=oracle_exhaustive --test=explain \
+    --test=walk_exact --test=witness \
     -- --skip msgpack::lang
 
 # Every outcome list of both runs, one mutant per line. A resumed run

@@ -403,3 +403,155 @@ fn a_top_level_header_prices_its_first_key() {
         "{8} ∪ [11, ∞)"
     );
 }
+
+/// Before any byte; then inside a nested map, whose summary line must not
+/// call it the top-level map.
+#[test]
+fn the_summary_names_each_map() {
+    let keys = alnum31();
+    // The smallest document is the empty map 80; a one-entry map needs a
+    // key and a value, 81 a1 61 00: 4 bytes.
+    expect(
+        Profile::Canonical,
+        &keys,
+        "",
+        &[],
+        "nothing read yet: the top-level map comes next",
+        "{1} ∪ [4, ∞)",
+    );
+    // 81 a1 61, then a nested fixmap(1): its entry needs at least a
+    // one-byte key and a one-byte value (3 more bytes).
+    expect(
+        Profile::Canonical,
+        &keys,
+        "81 a1 61 81",
+        &[
+            "byte 0: 0x81: fixmap(1): the top-level map with 1 entry",
+            "byte 1: 0xa1: fixstr(1): a key with 1 byte",
+            "byte 2: 0x61: the key \"a\" is complete",
+            "byte 3: 0x81: fixmap(1): a map with 1 entry",
+        ],
+        "the top-level map needs 1 more entry (its keys so far: \"a\"); the value of its current entry comes next; \
+         a nested map needs 1 more entry",
+        "[7, ∞)",
+    );
+}
+
+/// A key's header read in part: the lengths possible are the keys', not
+/// every str's (any-width writes str8 for 0 to 255 bytes, the keys have 1
+/// to 31).
+#[test]
+fn a_key_header_read_in_part() {
+    expect(
+        Profile::AnyWidth,
+        &alnum31(),
+        "81 d9",
+        &[
+            "byte 0: 0x81: fixmap(1): the top-level map with 1 entry",
+            "byte 1: 0xd9: str8 (0xd9): a key with 1 to 31 bytes here",
+        ],
+        "the top-level map needs 1 more entry; the str8 (0xd9) header of a key has 0 of its 1 length bytes: 1 to \
+         31 bytes possible",
+        "[5, ∞)",
+    );
+}
+
+/// Reasons that quote a byte show it as a character only when it is
+/// printable, and name an unbounded key language's lengths as such.
+#[test]
+fn reasons_quote_bytes_and_unbounded_keys() {
+    let map1 = "byte 0: 0x81: fixmap(1): the top-level map with 1 entry";
+    let dead = |keys: &KeySpec, hex: &str, before: &[&str], at: usize, byte: &str, why: &str| {
+        let mut steps: Vec<String> = before.iter().map(|s| s.to_string()).collect();
+        steps.push(format!("byte {at}: {byte}: impossible: {why}"));
+        let steps: Vec<&str> = steps.iter().map(String::as_str).collect();
+        expect(
+            Profile::Canonical,
+            keys,
+            hex,
+            &steps,
+            &format!("impossible at byte {at}: {why}"),
+            "{}",
+        );
+    };
+    let keys = alnum31();
+    dead(
+        &keys,
+        "81 a1 20",
+        &[map1, "byte 1: 0xa1: fixstr(1): a key with 1 byte"],
+        2,
+        "0x20",
+        "no key starts with byte 0x20 (' ')",
+    );
+    dead(
+        &keys,
+        "81 a2 61 00",
+        &[map1, "byte 1: 0xa2: fixstr(2): a key with 2 bytes"],
+        3,
+        "0x00",
+        "no key continues \"a\" with byte 0x00",
+    );
+    // Keys of 300 bytes or more, as long as the format allows: none fits
+    // canonical's str8 (32 to 255 bytes).
+    dead(
+        &KeySpec::from_patterns("a{300,}", None, u32::MAX as u64).unwrap(),
+        "81 d9",
+        &[map1],
+        1,
+        "0xd9",
+        "canonical writes str8 (0xd9) only for strs of 32 to 255 bytes, but a key (`a{300,}`) never has that many \
+         bytes",
+    );
+    // A 2-byte str whose first byte starts a 3-byte UTF-8 character: it
+    // cannot end within the str, which the first byte already shows.
+    dead(
+        &keys,
+        "81 a1 61 a2 e2",
+        &[
+            map1,
+            "byte 1: 0xa1: fixstr(1): a key with 1 byte",
+            "byte 2: 0x61: the key \"a\" is complete",
+            "byte 3: 0xa2: fixstr(2): a str value with 2 bytes",
+        ],
+        4,
+        "0xe2",
+        "the str value would end inside a UTF-8 character",
+    );
+}
+
+/// A parser reset between prefixes (as the sweep reuses one) answers each
+/// exactly as a new parser does: lengths, steps and summary.
+#[test]
+fn a_reset_parser_answers_as_a_new_one() {
+    use prefixproof::proof::oracle::{Parser, Trace};
+    let keys = KeySpec::from_patterns("a|b", Some("a|c"), 8).unwrap();
+    // Nested maps left open, a complete document (one frame left), a
+    // death on the first byte, a duplicate key, a key half read, nothing.
+    let prefixes = [
+        "82 a1 61 81 a1 62 82 a1 61",
+        "80",
+        "05",
+        "82 a1 61 01 a1 61",
+        "82 a1 63 c0 a1",
+        "81 a1 61 81 a1 61 81",
+        "",
+        "82 a1 61 c0 a1 62 c0",
+    ];
+    for profile in [Profile::Canonical, Profile::AnyWidth] {
+        let mut reused = Parser::with_recorder(profile, keys.clone(), Trace::default());
+        let mut silent = Parser::new(profile, keys.clone());
+        for hex in prefixes.iter().chain(prefixes.iter().rev()) {
+            let prefix = prefixproof::hex::parse_hex(hex).unwrap();
+            let new = answer(profile, &keys, &prefix);
+            reused.reset();
+            reused.feed(&prefix);
+            silent.reset();
+            silent.feed(&prefix);
+            assert_eq!(reused.lengths(), new.lengths, "{profile} {hex}: lengths");
+            assert_eq!(silent.lengths(), new.lengths, "{profile} {hex}: lengths, silent");
+            assert_eq!(reused.summary(), new.summary, "{profile} {hex}: summary");
+            assert_eq!(reused.recorder().steps, new.steps, "{profile} {hex}: steps");
+            assert_eq!(reused.recorder().dead, new.dead, "{profile} {hex}: dead");
+        }
+    }
+}

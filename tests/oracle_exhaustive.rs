@@ -12,9 +12,10 @@
 //! Where the bytes inside a value (a str's text, an integer's payload) do
 //! not change which lengths can follow, it writes representatives: for
 //! integers, one value each format may carry under some profile and one it
-//! may not; for strs, ASCII, a two-byte UTF-8 letter, and a byte that is not
-//! UTF-8. The conformance checker (the independent judge) then keeps the
-//! documents each profile writes.
+//! may not; for strs, ASCII, a two-byte UTF-8 letter, a byte that is not
+//! UTF-8, and a str ending inside a UTF-8 character. The conformance
+//! checker (the independent judge) then keeps the documents each profile
+//! writes.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -75,6 +76,8 @@ fn values(keys: &[Vec<u8>], budget: usize, depth: usize) -> Vec<Vec<u8>> {
             }
             if n >= 1 {
                 texts.push([&[0xff][..], &vec![b'x'; n as usize - 1]].concat());
+                // Ends inside a two-byte UTF-8 character.
+                texts.push([&vec![b'x'; n as usize - 1][..], &[0xc3]].concat());
             }
             out.extend(texts.into_iter().map(|t| [h.clone(), t].concat()));
         }
@@ -237,4 +240,31 @@ fn exact_where_keys_run_out() {
         "{documents_checked} conforming documents; {prefixes_checked} prefixes checked, {exhausted} of them dead ends"
     );
     assert!(exhausted > 0, "no prefix where the keys run out was checked");
+}
+
+/// Where keys run out beyond [`MAX`] bytes, by hand: the enumeration cuts
+/// the oracle's sets at [`MAX`], so a length admitted only past it (by a
+/// map that counts a used key as free) would go unseen there.
+#[test]
+fn keys_run_out_past_the_enumeration() {
+    let canonical = |keys: &KeySpec, hex: &str| {
+        oracle::lengths(Profile::Canonical, keys, &prefixproof::hex::parse_hex(hex).unwrap()).to_string()
+    };
+    // Keys `a` and `b`. After {a: nil}, one more entry: "b" and a one-byte
+    // value (7 bytes in all, or more with a larger value).
+    let ab = KeySpec::from_patterns("a|b", None, 8).unwrap();
+    assert_eq!(canonical(&ab, "82 a1 61 c0"), "[7, ∞)");
+    // After {a: nil, b: nil} a third entry has no key left.
+    assert_eq!(canonical(&ab, "83 a1 61 c0 a1 62 c0"), "{}");
+    assert_eq!(canonical(&ab, "83 a1 61 c0 a1 62 c0 a1"), "{}");
+    // Keys `aa` and `bb`, and a top-level first key `aa` or `c`. After the
+    // first key "aa", a second key starting with "a" can only be "aa"
+    // again; starting with "b", it ends as "bb" (one more key byte and a
+    // one-byte value: 9 bytes).
+    let first = KeySpec::from_patterns("aa|bb", Some("aa|c"), 8).unwrap();
+    assert_eq!(canonical(&first, "82 a2 61 61 c0 a2 61"), "{}");
+    assert_eq!(canonical(&first, "82 a2 61 61 c0 a2 62"), "[9, ∞)");
+    // The same in a nested map, which has no first-key rule.
+    assert_eq!(canonical(&first, "81 a1 63 82 a2 61 61 c0 a2 61"), "{}");
+    assert_eq!(canonical(&first, "81 a1 63 82 a2 61 61 c0 a2 62"), "[12, ∞)");
 }

@@ -7,6 +7,7 @@
 //! everything it reads comes from the slice, so work and memory stay
 //! proportional to the input.
 
+use crate::msgpack::marker::push_be_byte;
 use crate::msgpack::{Kind, Marker, MAX_DEPTH};
 
 use super::{classify, Classification, Format};
@@ -112,7 +113,7 @@ fn check_markers(blob: &[u8]) -> Result<(), DecodeError> {
     let truncated = |at: usize| DecodeError::Truncated(format!("value at byte {at} runs past the end"));
     let be = |at: usize, n: usize| -> Result<u64, DecodeError> {
         let bytes = blob.get(at..at + n).ok_or_else(|| truncated(at))?;
-        Ok(bytes.iter().fold(0u64, |acc, b| (acc << 8) | *b as u64))
+        Ok(bytes.iter().fold(0u64, |acc, b| push_be_byte(acc, *b)))
     };
     // Values still to read at each open nesting level.
     let mut pending: Vec<u64> = vec![1];

@@ -11,6 +11,14 @@
 use std::fmt;
 use std::ops::RangeInclusive;
 
+/// `acc` with one more byte appended: msgpack writes every multi-byte
+/// length and integer most significant byte first, so readers accumulate
+/// them a byte at a time with this.
+#[inline]
+pub(crate) const fn push_be_byte(acc: u64, b: u8) -> u64 {
+    (acc << 8) | b as u64
+}
+
 /// What a length header introduces.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Kind {

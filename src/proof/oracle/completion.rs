@@ -257,14 +257,13 @@ impl State {
             KeyToken::Body { total, state, .. } => {
                 let key = &self.key;
                 let lang = self.keys.keys();
-                // Finished keys this one could still turn out to be. In the
-                // top-level map, a first key of its own language may lie
-                // outside the other keys' language: it cannot clash.
+                // Finished keys this one could still turn out to be. A
+                // top-level first key of its own language may lie outside
+                // the other keys' language: it cannot clash.
                 let clashes = m
                     .keys
                     .iter()
-                    .filter(|k| k.len() as u64 == *total && k.starts_with(key))
-                    .filter(|k| !m.root || !self.keys.has_first_key_rule() || lang.check(k).is_ok())
+                    .filter(|k| k.len() as u64 == *total && k.starts_with(key) && lang.check(k).is_ok())
                     .count() as u64;
                 let got = key.len() as u64;
                 if lang.completions(*state, got, total - got) > clashes {

@@ -517,8 +517,8 @@ impl<R: Recorder> Parser<R> {
             };
         }
         let mut parts: Vec<String> = Vec::new();
-        let mut depth = 0;
-        for frame in &s.frames {
+        // Frame 0 is the root; frame 1, when there is one, the top-level map.
+        for (i, frame) in s.frames.iter().enumerate() {
             match frame {
                 Frame::Root { done: true } => parts.push("the document is complete".into()),
                 Frame::Root { done: false } if s.frames.len() == 1 && s.token.is_none() => {
@@ -529,12 +529,7 @@ impl<R: Recorder> Parser<R> {
                     parts.push(format!("an array needs {}", more(*left, Kind::Array)));
                 }
                 Frame::Map(m) => {
-                    let what = if depth == 0 {
-                        "the top-level map"
-                    } else {
-                        "a nested map"
-                    };
-                    depth += 1;
+                    let what = if i == 1 { "the top-level map" } else { "a nested map" };
                     let mut keys: Vec<String> = m.keys.iter().map(quoted).collect();
                     keys.sort();
                     let mut line = format!("{what} needs {}", more(m.left, Kind::Map));

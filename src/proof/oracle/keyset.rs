@@ -120,6 +120,16 @@ mod tests {
     }
 
     #[test]
+    fn debug_lists_the_keys_in_order() {
+        let mut set = KeySet::with_hasher(RandomState::new());
+        for key in [&b"b"[..], b"", b"a\xff"] {
+            set.insert(key);
+        }
+        // A byte that is not UTF-8 shows as the replacement character.
+        assert_eq!(format!("{set:?}"), "{\"b\", \"\", \"a\u{fffd}\"}");
+    }
+
+    #[test]
     fn many_keys() {
         let mut set = KeySet::with_hasher(RandomState::new());
         for i in 0..100_000u32 {

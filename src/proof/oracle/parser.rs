@@ -11,7 +11,7 @@ use std::borrow::Cow;
 use ahash::RandomState;
 
 use crate::msgpack::lang::{KeyLang, State as LangState};
-use crate::msgpack::marker::{IntFormat, Kind, Marker, Width};
+use crate::msgpack::marker::{push_be_byte, IntFormat, Kind, Marker, Width};
 use crate::msgpack::profile::Place;
 use crate::msgpack::utf8::Utf8State;
 use crate::msgpack::{KeySpec, Profile};
@@ -75,15 +75,9 @@ impl MapFrame {
 
 /// Cleared map frames kept for reuse, so that opening a map costs no
 /// allocation once the parser has seen one as large (a sweep opens and
-/// closes hundreds of millions of small maps). A clone starts without any.
-#[derive(Debug, Default)]
+/// closes hundreds of millions of small maps).
+#[derive(Clone, Debug, Default)]
 struct SpareMaps(Vec<MapFrame>);
-
-impl Clone for SpareMaps {
-    fn clone(&self) -> Self {
-        SpareMaps::default()
-    }
-}
 
 fn add_len(lens: &mut Vec<(u64, u64)>, len: u64) {
     match lens.iter_mut().find(|(l, _)| *l == len) {
@@ -309,6 +303,11 @@ impl<R: Recorder> Parser<R> {
             },
             rec,
         }
+    }
+
+    /// What has been recorded so far.
+    pub fn recorder(&self) -> &R {
+        &self.rec
     }
 
     /// Return to the empty prefix, keeping allocations (for sweeps).
@@ -574,7 +573,7 @@ impl<R: Recorder> Parser<R> {
                 self.header_byte(kind, width, Role::Value, got, acc, b)
             }
             Token::Value(ValueToken::IntPayload { format, got, acc }) => {
-                let (got, acc) = (got + 1, (acc << 8) | b as u64);
+                let (got, acc) = (got + 1, push_be_byte(acc, b));
                 let profile = self.state.profile;
                 if !profile.int_payload_possible(format, got, acc) {
                     return self.fail(b, || Why::IntPayload { profile, format });
@@ -680,7 +679,7 @@ impl<R: Recorder> Parser<R> {
 
     /// One more length byte of a header.
     fn header_byte(&mut self, kind: Kind, width: Width, role: Role, got: u8, acc: u64, b: u8) -> Step {
-        let (got, acc) = (got + 1, (acc << 8) | b as u64);
+        let (got, acc) = (got + 1, push_be_byte(acc, b));
         if got == width.length_bytes() {
             return self.header_done(kind, width, role, acc, b);
         }

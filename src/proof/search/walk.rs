@@ -17,7 +17,7 @@
 //! the UTF-8 automaton.
 
 use crate::msgpack::lang::KeyLang;
-use crate::msgpack::marker::{IntFormat, Kind, Marker, Width};
+use crate::msgpack::marker::{push_be_byte, IntFormat, Kind, Marker, Width};
 use crate::msgpack::profile::Place;
 use crate::msgpack::utf8::Utf8State;
 use crate::msgpack::{KeySpec, Profile};
@@ -426,7 +426,7 @@ impl Walk<'_> {
             }
             Item::KeyHeader { width, got, acc } => {
                 let lang = self.key_lang(below.last());
-                let (got, acc) = (got + 1, (acc << 8) | b as u64);
+                let (got, acc) = (got + 1, push_be_byte(*acc, b));
                 if got == width.length_bytes() {
                     let written = self.profile.allows(Place::Nested, Kind::Str, *width, acc);
                     (written && lang.keys_of_len(acc) > 0).then(|| {
@@ -478,7 +478,7 @@ impl Walk<'_> {
                 got,
                 acc,
             } => {
-                let (got, acc) = (got + 1, (acc << 8) | b as u64);
+                let (got, acc) = (got + 1, push_be_byte(*acc, b));
                 if got == width.length_bytes() {
                     self.profile
                         .allows(*place, *kind, *width, acc)
@@ -495,7 +495,7 @@ impl Walk<'_> {
                 }
             }
             Item::IntPayload { format, got, acc } => {
-                let (got, acc) = (got + 1, (acc << 8) | b as u64);
+                let (got, acc) = (got + 1, push_be_byte(*acc, b));
                 if !self.profile.int_payload_possible(*format, got, acc) {
                     None
                 } else if got == format.payload_bytes() {
