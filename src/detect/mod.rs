@@ -1,11 +1,15 @@
 //! The detector under test, exactly as the 2013 post states it:
 //! BSON if `len >= 4` and `i32_le(blob[0..4]) == len`, msgpack otherwise;
-//! and [`decode`], which decodes a blob the way the detector dispatches it.
+//! [`decode`], which decodes a blob the way the detector dispatches it; and
+//! [`detectors`], the stricter detectors a service can use instead.
 //!
-//! This module is what a service using the detector would run. It knows
-//! nothing of profiles, keys or proofs.
+//! This module is what a service would run. The post's detector knows
+//! nothing of profiles, keys or proofs; the stricter ones check msgpack
+//! blobs against the profile and key rules the service writes by, with the
+//! conformance checker the proofs use as their judge.
 
 pub mod decode;
+pub mod detectors;
 
 use std::fmt;
 

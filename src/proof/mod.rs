@@ -15,5 +15,7 @@
 pub mod conformance;
 pub mod lengths;
 pub mod oracle;
+pub mod polyglot;
 pub mod search;
+pub mod terminated;
 pub mod witness;
