@@ -401,3 +401,22 @@ fn bound_with_your_own_keys() {
     let o = prefixproof(&["bound", "--keys", "a", "--first-char", "ident"]);
     assert_clean_error(&o, "cannot be used with");
 }
+
+/// `polyglot`: keys of at most three letters leave nothing (a key header
+/// would start the first BSON name, and a fixstr header is a UTF-8
+/// continuation byte); keys of up to 255 bytes leave 223 open (a str8
+/// header with a length of 128 to 191 is a two-byte UTF-8 character).
+#[test]
+fn polyglot_says_none_or_a_lower_bound() {
+    let o = prefixproof(&["polyglot", "--profile", "map32-header", "--keys", "[a-c]{1,3}"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("polyglot: none below 2^31"), "{}", stdout(&o));
+    let o = prefixproof(&["polyglot", "--profile", "map32-header", "--kmax", "255"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("polyglot: 223 bytes or more (a lower bound, not exact)"),
+        "{}",
+        stdout(&o)
+    );
+    assert_clean_error(&prefixproof(&["polyglot", "--depth", "x"]), "--depth");
+}

@@ -10,12 +10,12 @@ use anyhow::{bail, Context, Result};
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Args, CommandFactory, Parser, Subcommand};
 
-use crate::detect::classify;
+use crate::detect::{classify, detectors};
 use crate::hex::{hex, parse_hex};
 use crate::msgpack::{FirstChar, KeySpec, Kmax, Profile};
 use crate::proof::conformance::conform_all;
 use crate::proof::oracle;
-use crate::proof::{search, witness};
+use crate::proof::{polyglot, search, witness};
 
 use super::config::Config;
 use super::fixtures;
@@ -86,6 +86,26 @@ enum Command {
         /// Where to write the blob.
         #[arg(long)]
         out: PathBuf,
+    },
+    /// Search for the smallest polyglot: a blob that is both a valid BSON
+    /// document and a conforming msgpack map, which is what it takes to
+    /// fool the bson-valid and msgpack-first detectors (and to make strict
+    /// answer "ambiguous"). Candidates are the lengths the post's detector
+    /// misreads, in increasing order; each is read on from its four-byte
+    /// prefix by both a BSON reader and the msgpack oracle. The answer is
+    /// "none", an exact length with a witness, or a proved lower bound.
+    Polyglot {
+        #[command(flatten)]
+        setup: SetupArgs,
+        /// Bytes read past each candidate's four-byte prefix.
+        #[arg(long, default_value_t = 3)]
+        depth: u64,
+        /// Joint states (bytes read by both readers) to visit at most.
+        #[arg(long, default_value_t = 4_000_000_000)]
+        max_states: u64,
+        /// Where to write the polyglot, when one is found.
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// Show what each byte of a prefix means, what the rest of a document
     /// must contain, and the exact set of document lengths.
@@ -341,6 +361,52 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 out.display(),
                 hex(&blob[..4]),
                 setup.profile
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Polyglot {
+            setup,
+            depth,
+            max_states,
+            out,
+        } => {
+            let (keys, label) = setup.keys.spec(false)?;
+            println!("profile: {}", setup.profile);
+            println!("keys: {label}");
+            let started = std::time::Instant::now();
+            let limits = polyglot::Limits {
+                depth,
+                states: max_states,
+            };
+            let (outcome, effort) = polyglot::search(setup.profile, &keys, limits);
+            match outcome {
+                polyglot::Outcome::None => {
+                    println!("polyglot: none below 2^31: every length the post's detector misreads is ruled out within {depth} bytes of its prefix")
+                }
+                polyglot::Outcome::AtLeast { lower, budget_spent } => {
+                    let why = if budget_spent {
+                        format!("the search stopped after {max_states} states")
+                    } else {
+                        format!("at {lower} a branch is still open {depth} bytes past the prefix; --depth goes further")
+                    };
+                    println!("polyglot: {lower} bytes or more (a lower bound, not exact): every shorter candidate is ruled out; {why}");
+                }
+                polyglot::Outcome::Exact { len, blob } => {
+                    detectors::bson_valid(&blob)
+                        .map_err(|e| anyhow::anyhow!("the bson crate rejects the polyglot found: {e}"))?;
+                    witness::verify(setup.profile, &keys, &blob)?;
+                    println!("polyglot: exactly {len} bytes (prefix {}): the bson crate accepts it, rmpv decodes it as a map, it conforms to {}", hex(&blob[..4]), setup.profile);
+                    if let Some(out) = out {
+                        std::fs::write(&out, &blob).with_context(|| format!("writing {}", out.display()))?;
+                        println!("wrote it to {}", out.display());
+                    }
+                }
+            }
+            println!(
+                "searched {} candidate lengths, {} joint states, in {:.1} s",
+                effort.candidates,
+                effort.states,
+                started.elapsed().as_secs_f64()
             );
             Ok(ExitCode::SUCCESS)
         }

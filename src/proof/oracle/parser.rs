@@ -75,9 +75,17 @@ impl MapFrame {
 
 /// Cleared map frames kept for reuse, so that opening a map costs no
 /// allocation once the parser has seen one as large (a sweep opens and
-/// closes hundreds of millions of small maps).
-#[derive(Clone, Debug, Default)]
+/// closes hundreds of millions of small maps). A clone starts without any:
+/// searches clone the parser at every branch, and copying spare frames
+/// would only cost them time.
+#[derive(Debug, Default)]
 struct SpareMaps(Vec<MapFrame>);
+
+impl Clone for SpareMaps {
+    fn clone(&self) -> Self {
+        SpareMaps::default()
+    }
+}
 
 fn add_len(lens: &mut Vec<(u64, u64)>, len: u64) {
     match lens.iter_mut().find(|(l, _)| *l == len) {

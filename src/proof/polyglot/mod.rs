@@ -9,11 +9,12 @@
 //! prefix with both readers at once: the msgpack oracle (which also says
 //! whether `L` is still reachable) and a BSON reader of a document of `L`
 //! bytes ([`bson`]), trying every byte the BSON reader allows at each step.
-//! A candidate is ruled out when every branch dies; the search goes a fixed
-//! number of bytes deep, and a candidate with a branch alive at that depth
-//! is where it stops: every shorter candidate was ruled out, so that length
-//! is a proved lower bound, and it is exact only if a whole polyglot of
-//! that length was found.
+//! A candidate is ruled out when every branch dies. The search goes a set
+//! number of bytes deep and visits at most a set number of joint states
+//! ([`Limits`]); it stops at the first candidate with a branch alive at
+//! that depth, or where the budget runs out. Every shorter candidate was
+//! ruled out, so that length is a proved lower bound; it is exact only if
+//! a whole polyglot of that length was found.
 //!
 //! This module owns the joint search. The grammar of conforming msgpack is
 //! the oracle's; what the `bson` crate accepts is the crate's, and witnesses
@@ -24,6 +25,8 @@ pub(crate) mod bson;
 use crate::msgpack::{KeySpec, Kind, Marker, Profile};
 use crate::proof::oracle::{Expect, Parser};
 use crate::proof::search::{prefix_of, walk};
+
+use rayon::prelude::*;
 
 use self::bson::BsonPrefix;
 
@@ -36,10 +39,10 @@ pub enum Outcome {
     /// A polyglot of this length was found, and every shorter candidate
     /// was ruled out: the exact bound.
     Exact { len: u64, blob: Vec<u8> },
-    /// Every candidate below `lower` was ruled out; at `lower` a branch
-    /// was still alive at the search's depth. The true bound is `lower` or
-    /// more.
-    AtLeast { lower: u64 },
+    /// Every candidate below `lower` was ruled out; the true bound is
+    /// `lower` or more. Either a branch at `lower` was still alive at the
+    /// search's depth, or (`budget_spent`) the search stopped there.
+    AtLeast { lower: u64, budget_spent: bool },
 }
 
 /// How much work a search did.
@@ -51,80 +54,155 @@ pub struct Effort {
     pub states: u64,
 }
 
+/// How far the search goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Bytes read past each four-byte prefix.
+    pub depth: u64,
+    /// Joint states to visit at most, over all candidates.
+    pub states: u64,
+}
+
 /// Search the post's colliding lengths of `profile` and `keys` in
-/// increasing order for a polyglot, reading at most `depth` bytes past each
-/// four-byte prefix.
-pub fn search(profile: Profile, keys: &KeySpec, depth: u64) -> (Outcome, Effort) {
+/// increasing order for a polyglot, within `limits`. Candidates are taken
+/// in batches, each batch's candidates examined in parallel; the outcome is
+/// the same as one by one.
+pub fn search(profile: Profile, keys: &KeySpec, limits: Limits) -> (Outcome, Effort) {
     let mut effort = Effort::default();
-    let mut root = Parser::new(profile, keys.clone());
-    for len in walk::colliding_lengths(profile, keys) {
-        let len = len as u64;
-        effort.candidates += 1;
-        root.reset();
-        let prefix = prefix_of(len);
-        if !root.feed(&prefix) {
-            continue;
+    let candidates = walk::colliding_lengths(profile, keys);
+    let root = Parser::new(profile, keys.clone());
+    for batch in candidates.chunks(1024) {
+        if effort.states >= limits.states {
+            let lower = batch[0] as u64;
+            return (
+                Outcome::AtLeast {
+                    lower,
+                    budget_spent: true,
+                },
+                effort,
+            );
         }
-        let Some(bson) = BsonPrefix::after_length(len) else {
-            continue;
-        };
-        let mut blob = prefix.to_vec();
-        match explore(&root, &bson, len, 4 + depth, &mut blob, &mut effort) {
-            Branch::Dead => {}
-            Branch::Alive => return (Outcome::AtLeast { lower: len }, effort),
-            Branch::Polyglot => return (Outcome::Exact { len, blob }, effort),
+        let results: Vec<(Branch, Vec<u8>, u64)> = batch
+            .par_iter()
+            .map_init(
+                || root.clone(),
+                |parser, &len| {
+                    let mut states = 0;
+                    let (branch, blob) = examine(parser, len as u64, limits, &mut states);
+                    (branch, blob, states)
+                },
+            )
+            .collect();
+        for (i, (branch, blob, states)) in results.into_iter().enumerate() {
+            let len = batch[i] as u64;
+            effort.candidates += 1;
+            effort.states += states;
+            match branch {
+                Branch::Dead => {}
+                Branch::Alive => {
+                    return (
+                        Outcome::AtLeast {
+                            lower: len,
+                            budget_spent: false,
+                        },
+                        effort,
+                    )
+                }
+                Branch::Polyglot => return (Outcome::Exact { len, blob }, effort),
+                Branch::OutOfBudget => {
+                    return (
+                        Outcome::AtLeast {
+                            lower: len,
+                            budget_spent: true,
+                        },
+                        effort,
+                    )
+                }
+            }
         }
     }
     (Outcome::None, effort)
+}
+
+/// One candidate length: both readers from the four-byte prefix on.
+fn examine(parser: &mut Parser, len: u64, limits: Limits, states: &mut u64) -> (Branch, Vec<u8>) {
+    parser.reset();
+    let prefix = prefix_of(len);
+    let mut blob = prefix.to_vec();
+    let Some(bson) = BsonPrefix::after_length(len) else {
+        return (Branch::Dead, blob);
+    };
+    if !parser.feed(&prefix) {
+        return (Branch::Dead, blob);
+    }
+    let search = Search {
+        len,
+        stop: 4 + limits.depth,
+        budget: limits.states,
+    };
+    let branch = search.explore(parser, &bson, &mut blob, states);
+    (branch, blob)
 }
 
 enum Branch {
     Dead,
     Alive,
     Polyglot,
+    /// The candidate alone used up the budget.
+    OutOfBudget,
 }
 
-/// Depth-first over the next bytes, until `stop` bytes are read or the
-/// blob is whole.
-fn explore(p: &Parser, b: &BsonPrefix, len: u64, stop: u64, blob: &mut Vec<u8>, effort: &mut Effort) -> Branch {
-    if b.pos() == len {
-        return if b.done() && p.lengths().contains(len as u128) {
-            Branch::Polyglot
-        } else {
-            Branch::Dead
-        };
-    }
-    if b.pos() >= stop {
-        return Branch::Alive;
-    }
-    let mut alive = false;
-    let expect = p.expect();
-    for byte in 0..=255u8 {
-        if !may_follow(&expect, byte) {
-            continue;
+/// One candidate's search: its length, where to stop reading, and the most
+/// joint states to visit.
+struct Search {
+    len: u64,
+    stop: u64,
+    budget: u64,
+}
+
+impl Search {
+    /// Depth-first over the next bytes, until `stop` bytes are read or the
+    /// blob is whole.
+    fn explore(&self, p: &Parser, b: &BsonPrefix, blob: &mut Vec<u8>, states: &mut u64) -> Branch {
+        let (len, stop) = (self.len, self.stop);
+        if b.pos() == len {
+            return if b.done() && p.lengths().contains(len as u128) {
+                Branch::Polyglot
+            } else {
+                Branch::Dead
+            };
         }
-        let mut b2 = b.clone();
-        if !b2.feed(byte) {
-            continue;
-        }
-        let mut p2 = p.clone();
-        effort.states += 1;
-        if !p2.feed(&[byte]) || !p2.lengths().contains(len as u128) {
-            continue;
-        }
-        blob.push(byte);
-        match explore(&p2, &b2, len, stop, blob, effort) {
-            Branch::Polyglot => return Branch::Polyglot,
-            Branch::Alive => alive = true,
-            Branch::Dead => {}
-        }
-        blob.pop();
-        if alive {
-            // One live branch is enough to stop at this length.
+        if b.pos() >= stop {
             return Branch::Alive;
         }
+        let expect = p.expect();
+        for byte in 0..=255u8 {
+            if !may_follow(&expect, byte) {
+                continue;
+            }
+            let mut b2 = b.clone();
+            if !b2.feed(byte) {
+                continue;
+            }
+            if *states >= self.budget {
+                return Branch::OutOfBudget;
+            }
+            let mut p2 = p.clone();
+            *states += 1;
+            if !p2.feed(&[byte]) || !p2.lengths().contains(len as u128) {
+                continue;
+            }
+            blob.push(byte);
+            match self.explore(&p2, &b2, blob, states) {
+                Branch::Dead => {
+                    blob.pop();
+                }
+                // One live branch is enough to stop at this length.
+                found => return found,
+            }
+        }
+        Branch::Dead
     }
-    Branch::Dead
 }
 
 /// Whether `byte` can be next where the parser expects `expect`, by its
@@ -170,6 +248,11 @@ mod tests {
     use super::*;
     use crate::msgpack::{FirstChar, Kmax};
 
+    const LIMITS: Limits = Limits {
+        depth: 3,
+        states: 1 << 40,
+    };
+
     /// Keys of up to 255 bytes: at 223, `df 00 00 00`, a count byte that
     /// is also a BSON type, then a str8 key header whose length byte is a
     /// UTF-8 continuation (a key of 128 to 191 bytes) starts a valid BSON
@@ -177,8 +260,14 @@ mod tests {
     #[test]
     fn a_long_key_keeps_223_open() {
         let keys = KeySpec::new(FirstChar::Alnum, Kmax::Bounded(255));
-        let (outcome, effort) = search(Profile::Map32Header, &keys, 3);
-        assert_eq!(outcome, Outcome::AtLeast { lower: 223 });
+        let (outcome, effort) = search(Profile::Map32Header, &keys, LIMITS);
+        assert_eq!(
+            outcome,
+            Outcome::AtLeast {
+                lower: 223,
+                budget_spent: false
+            }
+        );
         assert_eq!(effort.candidates, 1);
     }
 
@@ -188,8 +277,15 @@ mod tests {
     fn the_hand_made_polyglot_meets_the_lower_bound() {
         let (keys, blob) = hand_made_polyglot();
         for profile in [Profile::AnyWidth, Profile::Map32Header] {
-            let (outcome, _) = search(profile, &keys, 3);
-            assert_eq!(outcome, Outcome::AtLeast { lower: 223 }, "{profile}");
+            let (outcome, _) = search(profile, &keys, LIMITS);
+            assert_eq!(
+                outcome,
+                Outcome::AtLeast {
+                    lower: 223,
+                    budget_spent: false
+                },
+                "{profile}"
+            );
             crate::detect::detectors::bson_valid(&blob).unwrap();
             crate::proof::conformance::check(profile, &keys, &blob).unwrap();
         }
@@ -202,7 +298,7 @@ mod tests {
     #[test]
     fn short_keys_allow_no_polyglot() {
         let keys = KeySpec::from_patterns("[ab]{1,3}", None, 3).unwrap();
-        let (outcome, effort) = search(Profile::Map32Header, &keys, 3);
+        let (outcome, effort) = search(Profile::Map32Header, &keys, LIMITS);
         assert_eq!(outcome, Outcome::None);
         assert!(effort.candidates > 0, "no candidate was examined");
         println!("{effort:?}");
