@@ -14,6 +14,8 @@
 //!   next ones), built with random keys and values around the forced
 //!   prefix, are classified BSON and conform to their profile;
 //! * BSON is always BSON;
+//! * `strict` never guesses on generated documents, written either way, and
+//!   `bson-valid` calls BSON only what the `bson` crate accepts;
 //! * every encoder's output conforms to its profile, canonical output is
 //!   rmp-serde's byte for byte, and `Arbitrary` documents fit any spec;
 //! * hostile bytes (truncations, bit flips, appended bytes) never make the
@@ -42,12 +44,14 @@ use proptest::test_runner::{Config as PtConfig, FileFailurePersistence, TestCase
 
 use prefixproof::app::config::Config;
 use prefixproof::detect::decode::{decode, decode_msgpack, Decoded};
+use prefixproof::detect::detectors::{self, decide, Detector, Verdict, Written};
 use prefixproof::detect::{classify, Format};
 use prefixproof::hex::hex;
 use prefixproof::msgpack::KeySpec;
 use prefixproof::msgpack::{Kind, Profile};
 use prefixproof::proof::conformance;
 use prefixproof::proof::oracle;
+use prefixproof::proof::polyglot;
 use prefixproof::proof::search::{brute, LIMIT};
 use prefixproof::proof::witness;
 use prefixproof_testkit::encode::{self, Choices, EncodeError};
@@ -699,13 +703,80 @@ fn encoders_reproduce_witnesses() {
     }
 }
 
+/// `strict` never guesses, and `bson-valid` calls BSON only valid BSON:
+/// every generated document, written as msgpack under its configuration's
+/// profile and as BSON, is judged by each detector. A blob `strict` calls
+/// ambiguous is a polyglot: the polyglot search must not have ruled its
+/// length out (a shorter one would fail here).
+fn strict_never_guesses() {
+    let polyglots = AtomicUsize::new(0);
+    let strategy = config().prop_flat_map(|c| (Just(c), generate::document(c.profile, &c.keys())));
+    run(
+        "strict",
+        "proptest-regressions/strict.txt",
+        256,
+        strategy,
+        |(c, doc)| {
+            let keys = c.keys();
+            let written = Written {
+                profile: c.profile,
+                keys: &keys,
+            };
+            let msgpack = encode::encode(c.profile, &doc).map_err(|e| TestCaseError::fail(format!("{c}: {e}")))?;
+            let bson = to_bson(&doc)
+                .to_vec()
+                .map_err(|e| TestCaseError::fail(format!("bson encode: {e}")))?;
+            for (blob, format) in [(&msgpack, Verdict::Msgpack), (&bson, Verdict::Bson)] {
+                let strict = decide(Detector::Strict, written, blob);
+                if strict.verdict == Verdict::Ambiguous {
+                    polyglots.fetch_add(1, Ordering::Relaxed);
+                    let limits = polyglot::Limits {
+                        depth: 3,
+                        states: 1 << 32,
+                    };
+                    match polyglot::search(c.profile, &keys, limits).0 {
+                        polyglot::Outcome::None => {
+                            return Err(TestCaseError::fail(format!(
+                                "{c}: a polyglot the search ruled out: {}",
+                                hex(blob)
+                            )))
+                        }
+                        polyglot::Outcome::AtLeast { lower, .. } | polyglot::Outcome::Exact { len: lower, .. } => {
+                            prop_assert!(
+                                blob.len() as u64 >= lower,
+                                "{}: a {}-byte polyglot below {}",
+                                c,
+                                blob.len(),
+                                lower
+                            )
+                        }
+                    }
+                    continue;
+                }
+                prop_assert_eq!(strict.verdict, format, "{}: strict on {}: {}", c, hex(blob), strict.why);
+                let valid = decide(Detector::BsonValid, written, blob);
+                prop_assert_eq!(
+                    valid.verdict == Verdict::Bson,
+                    detectors::bson_valid(blob).is_ok(),
+                    "{}: bson-valid on {}: {}",
+                    c,
+                    hex(blob),
+                    valid.why
+                );
+            }
+            Ok(())
+        },
+        || format!(", {} polyglots", polyglots.load(Ordering::Relaxed)),
+    );
+}
+
 /// A custom harness (`harness = false`) so each property's case count is
 /// printed on every `cargo test`, not captured: the evidence behind a
 /// green run. An optional argument runs only the properties whose name
 /// contains it. Properties run side by side, one per core.
 fn main() {
     // The slowest first, so that the workers finish together.
-    let properties: [(&str, fn()); 9] = [
+    let properties: [(&str, fn()); 10] = [
         (
             "colliding_documents_are_misread_as_bson",
             colliding_documents_are_misread_as_bson,
@@ -728,6 +799,7 @@ fn main() {
             oracle_is_sound_under_small_key_languages,
         ),
         ("bson_is_always_bson", bson_is_always_bson),
+        ("strict_never_guesses", strict_never_guesses),
         (
             "arbitrary_documents_fit_every_configuration",
             arbitrary_documents_fit_every_configuration,
