@@ -13,6 +13,7 @@
 
 pub mod cli;
 pub mod config;
+pub(crate) mod detectors;
 pub mod fixtures;
 pub(crate) mod plot;
 pub mod report;

@@ -54,7 +54,12 @@ pub fn terminated_witness(profile: Profile, keys: &KeySpec, len: u64) -> Result<
 /// `post+eoo`'s bound for `profile` and `keys`, trying at most `tries` of
 /// the post's colliding lengths (in increasing order) when the first fails.
 pub fn terminated_bound(profile: Profile, keys: &KeySpec, tries: usize) -> TerminatedBound {
-    let colliding = walk::colliding_lengths(profile, keys);
+    terminated_bound_among(profile, keys, &walk::colliding_lengths(profile, keys), tries)
+}
+
+/// [`terminated_bound`] given the post's colliding lengths in increasing
+/// order (the walk's list).
+pub fn terminated_bound_among(profile: Profile, keys: &KeySpec, colliding: &[u32], tries: usize) -> TerminatedBound {
     let Some(&bound) = colliding.first() else {
         return TerminatedBound::None;
     };

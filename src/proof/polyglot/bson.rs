@@ -12,6 +12,8 @@
 //! may then keep a branch that no valid document has, which weakens a lower
 //! bound but never makes it wrong. Witnesses are judged by the crate itself.
 
+use std::rc::Rc;
+
 use crate::msgpack::utf8::Utf8State;
 
 /// What the next byte is.
@@ -41,12 +43,22 @@ enum Next {
 pub(crate) struct BsonPrefix {
     /// Bytes read.
     pos: u64,
-    /// For each open document, the offset of its terminator.
-    ends: Vec<u64>,
+    /// For each open document, the offset of its terminator, innermost
+    /// first: a shared list, so that the search's clone of a reader for
+    /// every byte it tries copies one pointer.
+    ends: Option<Rc<Ends>>,
     next: Next,
     /// A string value that, once read, is followed by 12 more bytes
     /// (a DBPointer).
     then_id: bool,
+}
+
+/// An open document's terminator offset, and those of the documents
+/// around it.
+#[derive(Debug)]
+struct Ends {
+    end: u64,
+    outer: Option<Rc<Ends>>,
 }
 
 /// The element types the `bson` crate reads.
@@ -59,7 +71,10 @@ impl BsonPrefix {
     pub(crate) fn after_length(len: u64) -> Option<BsonPrefix> {
         (len >= 5).then(|| BsonPrefix {
             pos: 4,
-            ends: vec![len - 1],
+            ends: Some(Rc::new(Ends {
+                end: len - 1,
+                outer: None,
+            })),
             next: Next::Type,
             then_id: false,
         })
@@ -77,12 +92,26 @@ impl BsonPrefix {
 
     /// The innermost open document's terminator.
     fn end(&self) -> u64 {
-        *self.ends.last().unwrap_or(&0)
+        self.ends.as_ref().map_or(0, |e| e.end)
     }
 
     /// Bytes left before the innermost document's terminator.
     fn room(&self) -> u64 {
         self.end().saturating_sub(self.pos)
+    }
+
+    /// A cheap first look at the next byte: `false` only for a byte that
+    /// [`BsonPrefix::feed`] refuses (an element type, a boolean, the first
+    /// byte of a UTF-8 character); `feed` decides the rest.
+    pub(crate) fn may_accept(&self, b: u8) -> bool {
+        let char_start = |utf8: Utf8State| utf8.pending() > 0 || matches!(b, 0x00..=0x7f | 0xc2..=0xf4);
+        match self.next {
+            Next::Type => b == 0 || is_element_type(b),
+            Next::Name { utf8, .. } | Next::Regex { utf8, .. } => char_start(utf8),
+            Next::Bool => b <= 1,
+            Next::Done => false,
+            Next::Len { .. } | Next::Free { .. } | Next::Text { .. } => true,
+        }
     }
 
     /// Read one byte; `false` if no accepted document has it here.
@@ -100,8 +129,8 @@ impl BsonPrefix {
                 if b != 0 {
                     return false;
                 }
-                self.ends.pop();
-                self.next = if self.ends.is_empty() { Next::Done } else { Next::Type };
+                self.ends = self.ends.take().and_then(|e| e.outer.clone());
+                self.next = if self.ends.is_none() { Next::Done } else { Next::Type };
                 true
             }
             // An element needs its type, a name's terminator, and its value.
@@ -250,7 +279,11 @@ impl BsonPrefix {
                 if len < 5 || len - 4 > room {
                     return false;
                 }
-                self.ends.push(self.pos + len - 4);
+                let end = self.pos + len - 4;
+                self.ends = Some(Rc::new(Ends {
+                    end,
+                    outer: self.ends.take(),
+                }));
                 self.next = Next::Type;
                 true
             }
@@ -394,6 +427,26 @@ mod tests {
             accepted > 1000 && rejected_by_both > 1000,
             "{accepted} {rejected_by_both}"
         );
+    }
+
+    /// The first look never refuses a byte that `feed` accepts: at every
+    /// prefix of a document with every type, every byte.
+    #[test]
+    fn the_first_look_refuses_only_what_feed_refuses() {
+        let blob = every_type().to_vec().unwrap();
+        let len = blob.len() as u64;
+        let mut r = BsonPrefix::after_length(len).unwrap();
+        let mut refused = 0;
+        for &next in &blob[4..] {
+            for b in 0..=255u8 {
+                if !r.may_accept(b) {
+                    refused += 1;
+                    assert!(!r.clone().feed(b), "at {}: {b:#04x}", r.pos());
+                }
+            }
+            assert!(r.feed(next));
+        }
+        assert!(refused > 10_000, "{refused}");
     }
 
     /// The rules the reader rejects by, each checked against the crate.
