@@ -552,6 +552,10 @@ fn a_reset_parser_answers_as_a_new_one() {
             assert_eq!(reused.summary(), new.summary, "{profile} {hex}: summary");
             assert_eq!(reused.recorder().steps, new.steps, "{profile} {hex}: steps");
             assert_eq!(reused.recorder().dead, new.dead, "{profile} {hex}: dead");
+            // Whole documents: the empty map, and {a: nil, b: nil}.
+            let whole = matches!(*hex, "80" | "82 a1 61 c0 a1 62 c0");
+            assert_eq!(reused.is_complete(), whole, "{profile} {hex}: complete");
+            assert_eq!(silent.is_complete(), whole, "{profile} {hex}: complete, silent");
         }
     }
 }

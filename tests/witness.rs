@@ -65,6 +65,19 @@ fn witness_bytes_for_nested_maps() {
     }
 }
 
+/// A prefix that ends inside a key or inside a str value: the builder
+/// finishes the token with exactly the bytes it still needs, then the map.
+#[test]
+fn witness_bytes_after_a_half_read_token() {
+    let keys = KeySpec::from_patterns("ab|cd", None, 2).unwrap();
+    // Inside the key "ab": one more byte, then a 1-byte value.
+    let blob = witness::build(Profile::Canonical, &keys, 5, &[0x81, 0xa2, b'a']).unwrap();
+    assert_eq!(blob, [0x81, 0xa2, b'a', b'b', 0xc0]);
+    // Inside a 3-byte str value with one byte read: two more bytes of text.
+    let blob = witness::build(Profile::Canonical, &keys, 8, &[0x81, 0xa2, b'a', b'b', 0xa3, b'q']).unwrap();
+    assert_eq!(blob, [0x81, 0xa2, b'a', b'b', 0xa3, b'q', b'x', b'x']);
+}
+
 /// A witness that cannot exist says why: the byte that rules every
 /// document out, or the lengths documents with that start do have.
 #[test]

@@ -125,7 +125,7 @@ pub fn build(profile: Profile, keys: &KeySpec, len: u64, prefix: &[u8]) -> Resul
                     return Err(stuck(&out, &p));
                 }
             }
-            Expect::KeyBody { .. } => {
+            Expect::KeyBody => {
                 // Inside a key (the prefix ends in one): its completions in
                 // order, for a top-level first key of its own language those
                 // outside the other keys' language first. Finished keys of

@@ -179,8 +179,8 @@ pub enum Expect {
     Value,
     /// More bytes of a header or scalar payload.
     HeaderOrScalar,
-    /// `left` more bytes of a key's body, `got` already read.
-    KeyBody { left: u64, got: u64 },
+    /// More bytes of a key's body ([`Parser::key_in_progress`] says which).
+    KeyBody,
     /// `left` more bytes of a str/bin value body, `utf8_pending` of which
     /// must be UTF-8 continuation bytes.
     ValueBody { left: u64, utf8_pending: u8 },
@@ -790,10 +790,7 @@ impl<R: Recorder> Parser<R> {
             return Expect::Dead;
         }
         match &s.token {
-            Some(Token::Key(KeyToken::Body { total, .. })) => Expect::KeyBody {
-                left: total - s.key.len() as u64,
-                got: s.key.len() as u64,
-            },
+            Some(Token::Key(KeyToken::Body { .. })) => Expect::KeyBody,
             Some(Token::Value(ValueToken::Text { total, got, utf8 })) => Expect::ValueBody {
                 left: total - got,
                 utf8_pending: utf8.pending(),
