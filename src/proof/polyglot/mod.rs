@@ -59,14 +59,17 @@ pub struct Effort {
 pub struct Limits {
     /// Bytes read past each four-byte prefix.
     pub depth: u64,
-    /// Joint states to visit at most, over all candidates.
+    /// The budget of joint states: the search stops before a batch of
+    /// candidates once this many were visited, and at a candidate that
+    /// needs this many on its own.
     pub states: u64,
 }
 
 /// Search the post's colliding lengths of `profile` and `keys` in
 /// increasing order for a polyglot, within `limits`. Candidates are taken
-/// in batches, each batch's candidates examined in parallel; the outcome is
-/// the same as one by one.
+/// in batches of 1024, each batch's candidates examined in parallel and
+/// its results read in order: the outcome does not depend on the number of
+/// threads.
 pub fn search(profile: Profile, keys: &KeySpec, limits: Limits) -> (Outcome, Effort) {
     search_among(profile, keys, &walk::colliding_lengths(profile, keys), limits)
 }
