@@ -76,6 +76,23 @@ pub fn colliding_lengths(profile: Profile, keys: &KeySpec) -> Vec<u32> {
     out
 }
 
+/// The largest byte at `depth` (0: the lowest) of a length below 2^31:
+/// only the top byte is capped.
+fn max_byte_at(depth: u32) -> u8 {
+    ((LIMIT - 1) >> (8 * depth)).min(255) as u8
+}
+
+/// The smallest length of at least `at_least` whose bytes 0 to `depth`
+/// are those of `low`.
+fn smallest_with_low_bytes(low: u64, depth: u32, at_least: u128) -> u128 {
+    let modulus = 1u128 << (8 * (depth + 1));
+    if at_least <= low as u128 {
+        low as u128
+    } else {
+        low as u128 + (at_least - low as u128).div_ceil(modulus) * modulus
+    }
+}
+
 impl Walk<'_> {
     fn extend(&self, stack: &Stack, depth: u32, low: u64, out: &mut Vec<u32>) {
         if depth == 4 {
@@ -84,22 +101,13 @@ impl Walk<'_> {
             }
             return;
         }
-        // L < 2^31 caps the byte at this depth (only the top byte is capped).
-        let max_byte = ((LIMIT - 1) >> (8 * depth)).min(255) as u8;
-        for (b, child) in self.children(stack, max_byte) {
+        for (b, child) in self.children(stack, max_byte_at(depth)) {
             let low = low | (b as u64) << (8 * depth);
             let Some(need) = self.lower_bound(&child) else { continue };
-            // Smallest L with these low bytes that is at least what the
-            // child still needs; prune if it is not below 2^31.
-            let modulus = 1u64 << (8 * (depth + 1));
+            // Prune unless some L below 2^31 with these low bytes is at
+            // least what the child still needs.
             let at_least = (FIRST as u128).max(depth as u128 + 1 + need);
-            let candidate = if at_least <= low as u128 {
-                low as u128
-            } else {
-                let steps = (at_least - low as u128).div_ceil(modulus as u128);
-                low as u128 + steps * modulus as u128
-            };
-            if candidate < LIMIT as u128 {
+            if smallest_with_low_bytes(low, depth, at_least) < LIMIT as u128 {
                 self.extend(&child, depth + 1, low, out);
             }
         }
@@ -594,5 +602,33 @@ impl Walk<'_> {
             }
             Marker::Reserved => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Lengths below 2^31 = 0x8000_0000: any low byte, a top byte of at
+    /// most 0x7f.
+    #[test]
+    fn only_the_top_byte_is_capped() {
+        assert_eq!([0, 1, 2, 3].map(max_byte_at), [255, 255, 255, 127]);
+    }
+
+    /// Worked by hand: the smallest number of at least `at_least` that
+    /// ends in the given low bytes.
+    #[test]
+    fn smallest_length_with_given_low_bytes() {
+        // Low byte 0x34, at least 0x1000: 0x1034.
+        assert_eq!(smallest_with_low_bytes(0x34, 0, 0x1000), 0x1034);
+        // Already enough.
+        assert_eq!(smallest_with_low_bytes(0x1234, 1, 0x1234), 0x1234);
+        // One more than 0x1234 with low bytes 0x1234: the next 0x1_0000.
+        assert_eq!(smallest_with_low_bytes(0x1234, 1, 0x1235), 0x1_1234);
+        // Three low bytes fixed, at least 0x0500_0000: 0x0512_3456.
+        assert_eq!(smallest_with_low_bytes(0x12_3456, 2, 0x0500_0000), 0x0512_3456);
+        // All four bytes fixed: the next is 2^32 on.
+        assert_eq!(smallest_with_low_bytes(0x7f00_0001, 3, 0x7f00_0002), 0x1_7f00_0001);
     }
 }
