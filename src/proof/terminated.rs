@@ -17,7 +17,7 @@
 use crate::detect::detectors::{decide, Detector, Verdict, Written};
 use crate::msgpack::{KeySpec, Profile};
 use crate::proof::search::walk;
-use crate::proof::witness::{self, CheckError, WitnessError};
+use crate::proof::witness::{self, WitnessError};
 
 /// The smallest blob `post+eoo` misreads, as far as it is known.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -33,20 +33,29 @@ pub enum TerminatedBound {
     AtLeast { lower: u64, found: Option<u64> },
 }
 
+/// Why no `post+eoo` witness of a length was made.
+#[derive(Debug, thiserror::Error)]
+pub enum TerminatedError {
+    /// Building the post's witness, or checking the blob, failed.
+    #[error(transparent)]
+    Witness(#[from] WitnessError),
+    /// The blob is a conforming document the post misreads, but the
+    /// `post+eoo` detector reads it right.
+    #[error("post+eoo does not misread it: {0}")]
+    NotMisread(String),
+}
+
 /// A blob of exactly `len` bytes that `post+eoo` misreads: the post's
 /// witness, ending in 0x00, checked again.
-pub fn terminated_witness(profile: Profile, keys: &KeySpec, len: u64) -> Result<Vec<u8>, WitnessError> {
+pub fn terminated_witness(profile: Profile, keys: &KeySpec, len: u64) -> Result<Vec<u8>, TerminatedError> {
     let mut blob = witness::build_colliding(profile, keys, len)?;
     if let Some(last) = blob.last_mut() {
         *last = 0;
     }
-    witness::verify(profile, keys, &blob)?;
+    witness::verify(profile, keys, &blob).map_err(WitnessError::from)?;
     let decision = decide(Detector::PostEoo, Written { profile, keys }, &blob);
     if decision.verdict != Verdict::Bson {
-        return Err(WitnessError::Check(CheckError::Undecodable(format!(
-            "post+eoo does not misread it: {}",
-            decision.why
-        ))));
+        return Err(TerminatedError::NotMisread(decision.why.to_string()));
     }
     Ok(blob)
 }
