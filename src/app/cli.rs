@@ -382,7 +382,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Detectors { out_dir, readme, quiet } => {
-            crate::app::detectors::run(&out_dir, &readme, quiet)?;
+            let splice = crate::app::detectors::run(&out_dir, &readme, quiet)?;
+            say_splice(&readme, "detectors", splice);
             Ok(ExitCode::SUCCESS)
         }
         Command::Polyglot {

@@ -230,15 +230,11 @@ pub(crate) fn markdown(rows: &[Row]) -> String {
     s
 }
 
-/// Compute, write the CSV and refresh the README's table.
-pub(crate) fn run(out_dir: &Path, readme: &Path, quiet: bool) -> Result<()> {
+/// Compute, write the CSV and refresh the README's table; what splicing
+/// the table did is the caller's to say.
+pub(crate) fn run(out_dir: &Path, readme: &Path, quiet: bool) -> Result<Splice> {
     let rows = compute(&Config::all(), !quiet);
     write(out_dir, &rows)?;
-    match splice_readme(readme, TABLE, &markdown(&rows))? {
-        Splice::NoFile => eprintln!("note: {} not found; its table is not refreshed", readme.display()),
-        Splice::NoMarkers => eprintln!("note: {} has no detectors table markers", readme.display()),
-        Splice::Unchanged | Splice::Updated => {}
-    }
     println!("wrote {}", out_dir.join(CSV).display());
-    Ok(())
+    splice_readme(readme, TABLE, &markdown(&rows))
 }
