@@ -127,10 +127,18 @@ impl Walk<'_> {
                 // Generate the header's remaining bytes: each choice fixes
                 // more of the length or count. Larger bytes mean larger
                 // lengths, so once one child needs too much, so do the rest.
+                // A child that cannot grow to `len` is skipped: without
+                // that, a remainder with no free value left (an empty key,
+                // then a str32 as the last value) would try all 2^24
+                // lengths its header bytes can still spell.
                 for (_, child) in self.children(stack, 255) {
                     match self.lower_bound(&child) {
                         Some(need) if written as u128 + 1 + need > len as u128 => break,
                         None => {}
+                        Some(_)
+                            if self
+                                .upper_bound(&child)
+                                .is_some_and(|most| written as u128 + 1 + most < len as u128) => {}
                         Some(_) if self.reaches(&child, written + 1, len) => return true,
                         Some(_) => {}
                     }
@@ -261,6 +269,36 @@ impl Walk<'_> {
                 Item::IntPayload { format, got, .. } => (format.payload_bytes() - got) as u128,
                 Item::Raw(n) => *n as u128,
                 Item::Text { n, .. } => *n as u128,
+            };
+        }
+        Some(total)
+    }
+
+    /// An upper bound on the bytes `stack` may still take; `None` when some
+    /// value is still free (no bound).
+    fn upper_bound(&self, stack: &Stack) -> Option<u128> {
+        let mut total: u128 = 0;
+        for item in stack {
+            total += match item {
+                Item::Elements(0) | Item::Entries { n: 0, .. } => 0,
+                Item::RootMap
+                | Item::Value
+                | Item::Elements(_)
+                | Item::Entries { .. }
+                | Item::KeyHeader { .. }
+                | Item::KeyBody { .. } => return None,
+                Item::Header {
+                    place,
+                    kind,
+                    width,
+                    got,
+                    acc,
+                } => {
+                    let (_, most) = self.profile.header_range(*place, *kind, *width, *got, *acc)?;
+                    (width.length_bytes() - got) as u128 + kind.body_bytes(most)? as u128
+                }
+                Item::IntPayload { format, got, .. } => (format.payload_bytes() - got) as u128,
+                Item::Raw(n) | Item::Text { n, .. } => *n as u128,
             };
         }
         Some(total)
@@ -402,7 +440,12 @@ impl Walk<'_> {
             Item::Entries { n: 0, .. } => None,
             Item::Entries { n, keys, root } => {
                 let lang = self.key_lang(Some(top));
-                let key = match Marker::of(b) {
+                let entries = with(vec![Item::Entries {
+                    n: n - 1,
+                    keys: keys.clone(),
+                    root: *root,
+                }]);
+                match Marker::of(b) {
                     Marker::Header {
                         kind: Kind::Str,
                         width: Width::Fix,
@@ -413,36 +456,28 @@ impl Walk<'_> {
                         if !written || lang.keys_of_len(len) == 0 {
                             return None;
                         }
-                        Item::KeyBody { len, bytes: Vec::new() }
+                        self.start_key(entries, len)
                     }
                     Marker::Header {
                         kind: Kind::Str, width, ..
                     } => {
                         self.header_range(Place::Nested, Kind::Str, width, 0, 0, Some(lang))?;
-                        Item::KeyHeader { width, got: 0, acc: 0 }
+                        let mut s = entries;
+                        s.push(Item::KeyHeader { width, got: 0, acc: 0 });
+                        Some(s)
                     }
-                    _ => return None,
-                };
-                Some(with(vec![
-                    Item::Entries {
-                        n: n - 1,
-                        keys: keys.clone(),
-                        root: *root,
-                    },
-                    key,
-                ]))
+                    _ => None,
+                }
             }
             Item::KeyHeader { width, got, acc } => {
                 let lang = self.key_lang(below.last());
                 let (got, acc) = (got + 1, push_be_byte(*acc, b));
                 if got == width.length_bytes() {
                     let written = self.profile.allows(Place::Nested, Kind::Str, *width, acc);
-                    (written && lang.keys_of_len(acc) > 0).then(|| {
-                        with(vec![Item::KeyBody {
-                            len: acc,
-                            bytes: Vec::new(),
-                        }])
-                    })
+                    if !written || lang.keys_of_len(acc) == 0 {
+                        return None;
+                    }
+                    self.start_key(below.to_vec(), acc)
                 } else {
                     self.header_range(Place::Nested, Kind::Str, *width, got, acc, Some(lang))?;
                     Some(with(vec![Item::KeyHeader {
@@ -463,18 +498,7 @@ impl Walk<'_> {
                     return None;
                 }
                 if got == *len {
-                    // The key is whole: it must differ from its map's other
-                    // keys (kept by the entries item just below).
-                    let mut s = below.to_vec();
-                    let Some(Item::Entries { keys, .. }) = s.last_mut() else {
-                        return None;
-                    };
-                    if keys.contains(&key) {
-                        return None;
-                    }
-                    keys.push(key);
-                    s.push(Item::Value);
-                    Some(s)
+                    self.key_whole(below.to_vec(), key)
                 } else {
                     Some(with(vec![Item::KeyBody { len: *len, bytes: key }]))
                 }
@@ -529,6 +553,32 @@ impl Walk<'_> {
                 })))
             }
         }
+    }
+
+    /// `s`, whose top is a map's entries item, after a key header that
+    /// announces `len` bytes: the key's body to write, or, for the empty
+    /// key, the key already whole.
+    fn start_key(&self, mut s: Stack, len: u64) -> Option<Stack> {
+        if len == 0 {
+            return self.key_whole(s, Vec::new());
+        }
+        s.push(Item::KeyBody { len, bytes: Vec::new() });
+        Some(s)
+    }
+
+    /// `s`, whose top is a map's entries item, once `key` is whole: the key
+    /// must differ from the map's other keys (kept by the entries item),
+    /// and its value comes next.
+    fn key_whole(&self, mut s: Stack, key: Vec<u8>) -> Option<Stack> {
+        let Some(Item::Entries { keys, .. }) = s.last_mut() else {
+            return None;
+        };
+        if keys.contains(&key) {
+            return None;
+        }
+        keys.push(key);
+        s.push(Item::Value);
+        Some(s)
     }
 
     /// Items for a container or string body of `n` at `place` (nothing if
@@ -630,5 +680,41 @@ mod tests {
         assert_eq!(smallest_with_low_bytes(0x12_3456, 2, 0x0500_0000), 0x0512_3456);
         // All four bytes fixed: the next is 2^32 on.
         assert_eq!(smallest_with_low_bytes(0x7f00_0001, 3, 0x7f00_0002), 0x1_7f00_0001);
+    }
+
+    /// The stack the walk generates for `bytes`, from the empty document.
+    fn stack_after(walk: &Walk, bytes: &[u8]) -> Stack {
+        let mut stack = vec![Item::RootMap];
+        for &b in bytes {
+            stack = walk
+                .child(&stack, b)
+                .unwrap_or_else(|| panic!("the walk cannot emit {b:#04x}"));
+        }
+        stack
+    }
+
+    /// `reaches` counts the bytes of a rigid remainder exactly. At byte 4
+    /// of a length prefix the remainder is never rigid for the report's
+    /// key rules (a value is always still free), so this sets one up by
+    /// hand: the empty key, then a str16 value whose header has 0 of its
+    /// 2 length bytes. The document is then `81 a0 da` + 2 length bytes +
+    /// n bytes, n from 0 to 65535 (any-width writes str16 for any n): 5
+    /// to 65,540 bytes in all, and nothing else.
+    #[test]
+    fn a_rigid_remainder_reaches_exactly_its_lengths() {
+        let keys = KeySpec::from_patterns("a?", None, u32::MAX as u64).unwrap();
+        let walk = Walk {
+            profile: Profile::AnyWidth,
+            keys: &keys,
+        };
+        let stack = stack_after(&walk, &[0x81, 0xa0, 0xda]);
+        for (len, expect) in [(4, false), (5, true), (6, true), (65_540, true), (65_541, false)] {
+            assert_eq!(walk.reaches(&stack, 3, len), expect, "{len} bytes after 81 a0 da");
+        }
+        // One length byte in: 81 a0 da 01 + 1 more + 256 to 511 bytes.
+        let stack = stack_after(&walk, &[0x81, 0xa0, 0xda, 0x01]);
+        for (len, expect) in [(260, false), (261, true), (516, true), (517, false)] {
+            assert_eq!(walk.reaches(&stack, 4, len), expect, "{len} bytes after 81 a0 da 01");
+        }
     }
 }
