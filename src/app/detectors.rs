@@ -8,7 +8,8 @@
 //! witness ending in 0x00 for `post+eoo` ([`crate::proof::terminated`]),
 //! and the polyglot search for `bson-valid`, `msgpack-first` and `strict`
 //! ([`crate::proof::polyglot`]), which share one answer: all three are
-//! fooled by exactly the polyglots.
+//! fooled by exactly the polyglots. A "none" is reported only when a
+//! second enumeration ([`crate::proof::polyglot::confirm`]) agrees.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -20,6 +21,7 @@ use super::config::Config;
 use super::report::{progress_bar, splice_readme, Section, Splice};
 use crate::detect::detectors::Detector;
 use crate::hex::hex;
+use crate::proof::polyglot::confirm::confirm_none;
 use crate::proof::polyglot::{self, Limits, Outcome};
 use crate::proof::search::{prefix_of, walk};
 use crate::proof::terminated::{terminated_bound_among, TerminatedBound};
@@ -117,13 +119,27 @@ fn compute_one(c: &Config) -> Row {
         effort.candidates, effort.states
     );
     let polyglot = match outcome {
-        Outcome::None => Answer {
-            from: None,
-            exact: true,
-            how: format!(
-                "every length the post's detector misreads is ruled out within {} bytes of its prefix ({searched})",
-                LIMITS.depth
-            ),
+        // Every "none" is ruled out a second time, by the walk against
+        // BSON rules of its own, before it is reported.
+        Outcome::None => match confirm_none(c.profile, &keys, &colliding, LIMITS.depth) {
+            Ok(second) => Answer {
+                from: None,
+                exact: true,
+                how: format!(
+                    "every length the post's detector misreads is ruled out within {} bytes of its prefix \
+                     ({searched}), and again by the structural walk against BSON's first-element rules \
+                     ({} prefixes)",
+                    LIMITS.depth, second.prefixes
+                ),
+            },
+            Err(len) => Answer {
+                from: Some(len as u64),
+                exact: false,
+                how: format!(
+                    "a lower bound: the search rules out every length ({searched}), but the second \
+                     enumeration (the structural walk against BSON's first-element rules) leaves {len} open"
+                ),
+            },
         },
         Outcome::Exact { len, blob } => Answer {
             from: Some(len),

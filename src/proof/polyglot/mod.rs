@@ -16,11 +16,15 @@
 //! ruled out, so that length is a proved lower bound; it is exact only if
 //! a whole polyglot of that length was found.
 //!
+//! A "none" is checked again by [`confirm`], with the structural walk and
+//! BSON rules of its own instead of the oracle and [`bson`].
+//!
 //! This module owns the joint search. The grammar of conforming msgpack is
 //! the oracle's; what the `bson` crate accepts is the crate's, and witnesses
 //! are judged by it.
 
 pub(crate) mod bson;
+pub mod confirm;
 
 use crate::msgpack::{KeySpec, Kind, Marker, Profile};
 use crate::proof::oracle::{Expect, Parser};
