@@ -71,7 +71,10 @@ files=("$@")
 # same targets (--cargo-arg), or every mutant would also rebuild the slow
 # tests, and leaves out the store readers (no SQLite to compile for the
 # baseline; none of these tests reads a store). Mutants of the key-language automaton (lang.rs) run apart: they
-# need its brute-force unit tests, which the other files' mutants skip.
+# need its brute-force unit tests, which the other files' mutants skip. The
+# polyglot searches' unit tests are left out too: they drive the walk and
+# the oracle through minutes of search whenever a mutant only slows them,
+# and walk_exact and the oracle tests already check both exactly.
 run() { # NAME FILES... -- TARGETS... -- TEST-BINARY-ARGS...
     local name=$1
     shift
@@ -122,7 +125,7 @@ done
 run lang "${lang[@]}" -- --no-default-features --lib --test=oracle_exhaustive --test=walk_exact --
 run core "${rest[@]}" -- --no-default-features --lib --test=oracle_exact --test=oracle_exhaustive --test=explain \
     --test=walk_exact --test=witness \
-    -- --skip msgpack::lang
+    -- --skip msgpack::lang --skip proof::polyglot
 
 # Every outcome list of both runs, one mutant per line. A resumed run
 # lists what earlier sittings caught in previously_caught.txt.
