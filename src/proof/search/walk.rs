@@ -342,7 +342,8 @@ impl Walk<'_> {
     }
 
     /// An upper bound on the bytes `stack` may still take; `None` when some
-    /// value is still free (no bound).
+    /// value is still free, or (erring towards no bound, which only costs
+    /// time) when a header can no longer be finished.
     fn upper_bound(&self, stack: &Stack) -> Option<u128> {
         let mut total: u128 = 0;
         for item in stack {
