@@ -774,6 +774,90 @@ mod tests {
         stack
     }
 
+    /// The cheapest bodies, worked by hand: keys `a` and `b` take 2 bytes
+    /// each (a fixstr header and the letter), a first key `ccc` of its own
+    /// takes 4, and each value at least 1.
+    #[test]
+    fn cheapest_bodies_by_hand() {
+        let ab = KeySpec::from_patterns("a|b", None, u32::MAX as u64).unwrap();
+        let w = Walk {
+            profile: Profile::AnyWidth,
+            keys: &ab,
+        };
+        assert_eq!(w.body_min(Place::Nested, Kind::Map, 0), Some(0));
+        assert_eq!(w.body_min(Place::Nested, Kind::Map, 2), Some(2 + 2 + 2));
+        assert_eq!(w.body_min(Place::Nested, Kind::Map, 3), None, "only two keys");
+        assert_eq!(w.body_min(Place::Root, Kind::Map, 2), Some(2 + 2 + 2));
+        assert_eq!(w.body_min(Place::Nested, Kind::Array, 5), Some(5));
+        assert_eq!(w.body_min(Place::Nested, Kind::Str, 7), Some(7));
+        assert_eq!(w.body_min(Place::Nested, Kind::Ext, 7), Some(1 + 7), "the type byte");
+
+        let first = KeySpec::from_patterns("a|b", Some("ccc"), u32::MAX as u64).unwrap();
+        let w = Walk {
+            profile: Profile::AnyWidth,
+            keys: &first,
+        };
+        assert_eq!(w.body_min(Place::Root, Kind::Map, 0), Some(0));
+        assert_eq!(w.body_min(Place::Root, Kind::Map, 1), Some(4 + 1), "ccc");
+        assert_eq!(w.body_min(Place::Nested, Kind::Map, 1), Some(2 + 1), "a");
+        assert_eq!(w.body_min(Place::Root, Kind::Map, 2), Some(4 + 2 + 2), "ccc, a");
+    }
+
+    /// The cheapest entries after some keys are used up, worked by hand:
+    /// keys of `[ab]{1,2}` are `a` and `b` (2 bytes each) and four of two
+    /// letters (3 bytes each), each value at least 1 byte.
+    #[test]
+    fn cheapest_entries_by_hand() {
+        let keys = KeySpec::from_patterns("[ab]{1,2}", None, u32::MAX as u64).unwrap();
+        let w = Walk {
+            profile: Profile::AnyWidth,
+            keys: &keys,
+        };
+        let used = |v: &[&str]| v.iter().map(|s| s.as_bytes().to_vec()).collect::<Vec<_>>();
+        assert_eq!(w.entries_min(2, &[], None), Some(2 + 2 + 2), "a, b");
+        assert_eq!(w.entries_min(6, &[], None), Some(2 * 2 + 4 * 3 + 6), "all six");
+        assert_eq!(w.entries_min(7, &[], None), None, "only six keys");
+        assert_eq!(w.entries_min(1, &used(&["a"]), None), Some(2 + 1), "b");
+        assert_eq!(w.entries_min(1, &used(&["a", "aa"]), None), Some(2 + 1), "b");
+        assert_eq!(
+            w.entries_min(1, &used(&["a", "b"]), None),
+            Some(3 + 1),
+            "a two-letter key"
+        );
+        assert_eq!(
+            w.entries_min(1, &used(&["a"]), Some(1)),
+            Some(3 + 1),
+            "b is being written"
+        );
+    }
+
+    /// What a stack still needs at least, worked by hand (keys `a` and `b`,
+    /// any-width: every header width for every length).
+    #[test]
+    fn lower_bounds_by_hand() {
+        let ab = KeySpec::from_patterns("a|b", None, u32::MAX as u64).unwrap();
+        let w = Walk {
+            profile: Profile::AnyWidth,
+            keys: &ab,
+        };
+        let need = |bytes: &[u8]| w.lower_bound(&stack_after(&w, bytes));
+        // The empty map, `80`.
+        assert_eq!(need(&[]), Some(1));
+        // Two entries: `a1 61 00 a1 62 00`.
+        assert_eq!(need(&[0x82]), Some(6));
+        // The value of `a`, then the entry of `b`.
+        assert_eq!(need(&[0x82, 0xa1, 0x61]), Some(1 + 3));
+        // A key of 1 byte: its byte and a value.
+        assert_eq!(need(&[0x81, 0xa1]), Some(1 + 1));
+        // A str8 key header: its length byte, a key of at least 1 byte,
+        // and a value.
+        assert_eq!(need(&[0x81, 0xd9]), Some(1 + 1 + 1));
+        // A str16 value: 2 length bytes, then at least 0 bytes; with the
+        // high byte 01, at least 256.
+        assert_eq!(need(&[0x81, 0xa1, 0x61, 0xda]), Some(2));
+        assert_eq!(need(&[0x81, 0xa1, 0x61, 0xda, 0x01]), Some(1 + 256));
+    }
+
     /// `reaches` counts the bytes of a rigid remainder exactly. At byte 4
     /// of a length prefix the remainder is never rigid for the report's
     /// key rules (a value is always still free), so this sets one up by
