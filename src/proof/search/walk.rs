@@ -856,6 +856,32 @@ mod tests {
         // high byte 01, at least 256.
         assert_eq!(need(&[0x81, 0xa1, 0x61, 0xda]), Some(2));
         assert_eq!(need(&[0x81, 0xa1, 0x61, 0xda, 0x01]), Some(1 + 256));
+        // A str16 key header with one length byte read: the other, a key
+        // of at least 1 byte, and a value.
+        assert_eq!(need(&[0x81, 0xda, 0x00]), Some(1 + 1 + 1));
+        // A uint16 value: its 2 payload bytes, then 1.
+        assert_eq!(need(&[0x81, 0xa1, 0x61, 0xcd]), Some(2));
+        assert_eq!(need(&[0x81, 0xa1, 0x61, 0xcd, 0x00]), Some(1));
+
+        // A key of 2 bytes with 1 written: 1 more and a value.
+        let two = KeySpec::from_patterns("[ab]{1,2}", None, u32::MAX as u64).unwrap();
+        let w = Walk {
+            profile: Profile::AnyWidth,
+            keys: &two,
+        };
+        assert_eq!(w.lower_bound(&stack_after(&w, &[0x81, 0xa2, 0x61])), Some(1 + 1));
+
+        // A first key `ccc` of its own, being written: its 3 bytes and a
+        // value, then the other entry's cheapest key, `a`, and a value (not
+        // a second first key).
+        let first = KeySpec::from_patterns("a|b", Some("ccc"), u32::MAX as u64).unwrap();
+        let w = Walk {
+            profile: Profile::AnyWidth,
+            keys: &first,
+        };
+        assert_eq!(w.lower_bound(&stack_after(&w, &[0x82, 0xa3])), Some(3 + 1 + 2 + 1));
+        // Before it: `a3 63 63 63`, a value, `a1 61`, a value.
+        assert_eq!(w.lower_bound(&stack_after(&w, &[0x82])), Some(4 + 1 + 2 + 1));
     }
 
     /// `reaches` counts the bytes of a rigid remainder exactly. At byte 4
