@@ -118,3 +118,77 @@ fn admitted_lengths_have_documents() {
         "every conforming sample, fed whole, must admit and rebuild its own length"
     );
 }
+
+/// The parser takes the middle of a long body in one step when a prefix
+/// comes in one piece; byte by byte, it reads each byte. Both must give
+/// the same lengths and state for every prefix, and die at the same byte:
+/// ASCII, characters of two and three bytes, a byte no UTF-8 has, a
+/// character cut off by the body's end, bins, and raw strs of any bytes.
+#[test]
+fn bodies_read_at_once_are_read_as_byte_by_byte() {
+    let keys = tiny_keys();
+    // {"a": <value>}, with a str8 or bin8 value of 32 x's and the given
+    // body (32 bytes: too long for a fixstr, so canonical writes str8).
+    let doc = |marker: u8, body: &[u8]| {
+        let mut blob = vec![0x81, 0xa1, b'a', marker, 32 + body.len() as u8];
+        blob.extend_from_slice(&[b'x'; 32]);
+        blob.extend_from_slice(body);
+        blob
+    };
+    let bodies: [&[u8]; 7] = [
+        b"xxxxxxxxxxxxxxxxxxxx",
+        "xxxx\u{e9}xxxx\u{20ac}xxxxx".as_bytes(),
+        b"xxxxxx\xffxxxxx",
+        b"xxxxxxxxx\xe2\x82",
+        b"\xe2\x82\xacxxxxxxxx",
+        b"\x00\x80\xffxxxxx\xc3",
+        b"xx\xc3xxxx",
+    ];
+    // (blob, profile, the byte that kills it there, worked out by hand)
+    let mut cases = Vec::new();
+    for body in bodies {
+        let utf8 = std::str::from_utf8(body).is_ok();
+        for marker in [0xd9, 0xc4] {
+            let blob = doc(marker, body);
+            // Strs of canonical documents are UTF-8; a bin's body and
+            // any-width's strs are any bytes.
+            let canonical_death = if marker == 0xd9 && !utf8 {
+                match body {
+                    // The 0xff, at byte 5 + 32 + 6.
+                    b"xxxxxx\xffxxxxx" => Some(43),
+                    // 0xe2 starts a character of three bytes, and only
+                    // two are left: at byte 5 + 32 + 9.
+                    b"xxxxxxxxx\xe2\x82" => Some(46),
+                    // An ASCII byte where 0xc3's second byte should be.
+                    b"xx\xc3xxxx" => Some(40),
+                    // 0x80 cannot start one, at byte 5 + 32 + 1.
+                    _ => Some(38),
+                }
+            } else {
+                None
+            };
+            cases.push((blob.clone(), Profile::Canonical, canonical_death));
+            cases.push((blob, Profile::AnyWidth, None));
+        }
+    }
+    assert_eq!(cases.len(), 28);
+    for (blob, profile, death) in cases {
+        for k in 0..=blob.len() {
+            let prefix = &blob[..k];
+            let at_once = oracle::answer(profile, &keys, prefix);
+            let mut p = oracle::Parser::with_recorder(profile, keys.clone(), oracle::Trace::default());
+            for b in prefix {
+                p.feed(std::slice::from_ref(b));
+            }
+            let what = format!("{profile} {}", prefixproof::hex::hex(prefix));
+            assert_eq!(at_once.lengths, p.lengths(), "{what}");
+            assert_eq!(at_once.summary, p.summary(), "{what}");
+            let expected_death = death.filter(|&d| d < k as u64);
+            assert_eq!(at_once.dead.as_ref().map(|d| d.offset), expected_death, "{what}");
+        }
+        if death.is_none() {
+            let lengths = oracle::lengths(profile, &keys, &blob);
+            assert!(lengths.contains(blob.len() as u128), "{profile}: {lengths}");
+        }
+    }
+}

@@ -15,12 +15,11 @@
 
 use std::fmt;
 
-use ahash::AHashSet as HashSet;
-
 use crate::msgpack::keys::KeyError;
 use crate::msgpack::marker::{header_marker, MarkerName};
 use crate::msgpack::profile::Place;
 use crate::msgpack::{IntFormat, KeySpec, Kind, Profile, ProfileSet, Width, MAX_DEPTH};
+use crate::proof::distinct::first_repeat;
 
 /// The first rule a blob breaks, and where.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -218,11 +217,15 @@ fn truncated(what: &'static str, need: u64, left: u64) -> Broken {
 }
 
 /// The keys of one map read so far, to find a duplicate. Most maps are
-/// small: their keys are compared one by one, without hashing or a heap
-/// allocation.
+/// small: their keys are compared one by one as they come, without hashing
+/// or a heap allocation. A large map's keys are collected and searched for
+/// a repeat once, when the map ends or reading stops inside it.
+// One per open map, on the stack: the small variant's inline keys are the
+// point (no heap allocation for a small map).
+#[allow(clippy::large_enum_variant)]
 enum SeenKeys<'a> {
     Few(smallvec::SmallVec<[&'a [u8]; SeenKeys::FEW]>),
-    Many(HashSet<&'a [u8]>),
+    Many { keys: Vec<&'a [u8]>, offsets: Vec<usize> },
 }
 
 impl<'a> SeenKeys<'a> {
@@ -232,19 +235,38 @@ impl<'a> SeenKeys<'a> {
         if n <= Self::FEW {
             SeenKeys::Few(smallvec::SmallVec::new())
         } else {
-            SeenKeys::Many(HashSet::with_capacity(n))
+            // `n` is bounded by the blob's size, but a header can still
+            // promise far more than the keys actually read: grow as they come.
+            let n = n.min(1 << 16);
+            SeenKeys::Many {
+                keys: Vec::with_capacity(n),
+                offsets: Vec::with_capacity(n),
+            }
         }
     }
 
-    /// Add `key`; false if the map already has it.
-    fn insert(&mut self, key: &'a [u8]) -> bool {
+    /// Add `key`, whose header is at `offset`; false if a small map already
+    /// has it (a large map's repeats are found by [`SeenKeys::repeat`]).
+    fn insert(&mut self, key: &'a [u8], offset: usize) -> bool {
         match self {
             SeenKeys::Few(keys) if keys.contains(&key) => false,
             SeenKeys::Few(keys) => {
                 keys.push(key);
                 true
             }
-            SeenKeys::Many(keys) => keys.insert(key),
+            SeenKeys::Many { keys, offsets } => {
+                keys.push(key);
+                offsets.push(offset);
+                true
+            }
+        }
+    }
+
+    /// A large map's first key equal to an earlier one, and its offset.
+    fn repeat(&self) -> Option<(usize, &'a [u8])> {
+        match self {
+            SeenKeys::Few(_) => None,
+            SeenKeys::Many { keys, offsets } => first_repeat(keys).map(|i| (offsets[i], keys[i])),
         }
     }
 }
@@ -401,16 +423,27 @@ impl<'a> Reader<'a> {
                     return Err(self.broken(at, Broken::CountTooLarge { kind, n, left }));
                 }
                 let mut seen = SeenKeys::with_capacity(n as usize);
+                let duplicate = |at: usize, key: &[u8]| Violation {
+                    offset: at,
+                    broken: Broken::DuplicateKey(String::from_utf8_lossy(key).into_owned()),
+                };
                 for i in 0..n {
                     let key_at = self.at;
                     // The top-level map's first key may have a language of
                     // its own.
-                    let key = self.key(depth == 0 && i == 0)?;
-                    if !seen.insert(key) {
-                        let key = String::from_utf8_lossy(key).into_owned();
-                        return Err(self.broken(key_at, Broken::DuplicateKey(key)));
+                    let entry = match self.key(depth == 0 && i == 0) {
+                        Ok(key) if seen.insert(key, key_at) => self.value(depth + 1),
+                        Ok(key) => Err(duplicate(key_at, key)),
+                        Err(violation) => Err(violation),
+                    };
+                    // A repeat found late is still the first thing wrong:
+                    // every key collected so far comes before this entry.
+                    if let Err(violation) = entry {
+                        return Err(seen.repeat().map_or(violation, |(at, key)| duplicate(at, key)));
                     }
-                    self.value(depth + 1)?;
+                }
+                if let Some((at, key)) = seen.repeat() {
+                    return Err(duplicate(at, key));
                 }
             }
         }
@@ -481,6 +514,42 @@ mod tests {
         let huge = [0xdf, 0xff, 0xff, 0xff, 0xff];
         assert!(check(Profile::AnyWidth, &spec(), &huge).is_err());
         assert!(check(Profile::Canonical, &spec(), &[0x91, 0x01]).is_err());
+    }
+
+    /// A map of more keys than are compared one by one: its repeats are
+    /// found when it ends, or when something later in it is wrong, and are
+    /// still reported first, at the repeated key's header.
+    #[test]
+    fn repeats_in_large_maps() {
+        // {"k00": nil, ..., "k19": nil} with key `repeat` replaced by "k01",
+        // and optionally a reserved byte as the value of key `bad`.
+        let map = |repeat: Option<usize>, bad: Option<usize>| {
+            let mut blob = vec![0xde, 0x00, 20];
+            let mut offsets = Vec::new();
+            for i in 0..20 {
+                offsets.push(blob.len());
+                let i = if Some(i) == repeat { 1 } else { i };
+                blob.push(0xa3);
+                blob.extend_from_slice(format!("k{i:02}").as_bytes());
+                blob.push(if Some(i) == bad { 0xc1 } else { 0xc0 });
+            }
+            (blob, offsets)
+        };
+        let profile = Profile::Map16Header;
+        let (fine, _) = map(None, None);
+        assert_eq!(check(profile, &spec(), &fine), Ok(()));
+        for at in [2, 7, 19] {
+            let (blob, offsets) = map(Some(at), None);
+            let v = check(profile, &spec(), &blob).unwrap_err();
+            assert_eq!(v.offset, offsets[at], "repeat at entry {at}");
+            assert_eq!(v.broken, Broken::DuplicateKey("k01".into()));
+        }
+        // The reserved byte comes after the repeat: the repeat is reported.
+        let (blob, offsets) = map(Some(7), Some(12));
+        assert_eq!(check(profile, &spec(), &blob).unwrap_err().offset, offsets[7]);
+        // Before it: the reserved byte is.
+        let (blob, offsets) = map(Some(7), Some(4));
+        assert_eq!(check(profile, &spec(), &blob).unwrap_err().offset, offsets[4] + 4);
     }
 
     /// Hand-written from the msgpack spec and the observations of

@@ -8,11 +8,13 @@
 //! - [`witness`]: building colliding blobs and verifying them with tools
 //!   that share nothing with the oracle.
 //! - [`conformance`]: the independent whole-blob judge of profile rules.
+//! - `distinct`: the first repeated key of a map, for both judges.
 //!
 //! It builds on [`crate::msgpack`] and knows nothing about the CLI, the
 //! reports or how blobs are stored.
 
 pub mod conformance;
+mod distinct;
 pub mod lengths;
 pub mod oracle;
 pub mod polyglot;

@@ -10,9 +10,7 @@
 //! checker walks it, the detector classifies it, and for the canonical
 //! profile `rmp-serde` must re-encode it to the same bytes.
 
-use ahash::AHashSet as HashSet;
-
-use crate::detect::decode::{decode_msgpack, DecodeError};
+use crate::detect::decode::{decode_msgpack_ref, DecodeError};
 use crate::detect::{classify, Format, Reason};
 use crate::hex::hex;
 use crate::msgpack::keys::KeyError;
@@ -20,6 +18,7 @@ use crate::msgpack::lang::{KeyCursor, KeyLang};
 use crate::msgpack::write::{padding_value, write_narrowest_header};
 use crate::msgpack::{KeySpec, Kind, Profile};
 use crate::proof::conformance::{self, Violation};
+use crate::proof::distinct::first_repeat;
 use crate::proof::oracle::{self, Expect, KeySet, Parser};
 
 /// Why a witness could not be built.
@@ -98,7 +97,9 @@ pub fn build(profile: Profile, keys: &KeySpec, len: u64, prefix: &[u8]) -> Resul
             why,
         });
     }
-    let mut out = prefix.to_vec();
+    // `len` is below 2^31 and is what the caller asked for.
+    let mut out = Vec::with_capacity(len as usize);
+    out.extend_from_slice(prefix);
     // The cheapest keys in order, for the map being filled (by depth).
     let mut cursor: Option<(usize, KeyCursor)> = None;
     let stuck = |out: &Vec<u8>, p: &Parser| WitnessError::Stuck {
@@ -282,8 +283,8 @@ pub fn verify(profile: Profile, keys: &KeySpec, blob: &[u8]) -> Result<(), Check
 /// conformance checker accepts it under `profile`, and for `canonical`,
 /// `rmp-serde` re-encodes it to the same bytes.
 pub fn verify_document(profile: Profile, keys: &KeySpec, blob: &[u8]) -> Result<(), CheckError> {
-    let value = decode_msgpack(blob)?;
-    if !matches!(value, rmpv::Value::Map(_)) {
+    let value = decode_msgpack_ref(blob)?;
+    if !matches!(value, rmpv::ValueRef::Map(_)) {
         return Err(CheckError::NotAMap);
     }
     check_keys(keys, &value)?;
@@ -302,34 +303,37 @@ pub fn verify_document(profile: Profile, keys: &KeySpec, blob: &[u8]) -> Result<
 
 /// Every map (at any depth) has distinct str keys allowed by `keys` (the
 /// top-level map's first key by its own language, if it has one).
-pub fn check_keys(keys: &KeySpec, value: &rmpv::Value) -> Result<(), KeyProblem> {
+pub fn check_keys(keys: &KeySpec, value: &rmpv::ValueRef) -> Result<(), KeyProblem> {
     check_keys_at(keys, value, true)
 }
 
-fn check_keys_at(keys: &KeySpec, value: &rmpv::Value, top: bool) -> Result<(), KeyProblem> {
+fn check_keys_at(keys: &KeySpec, value: &rmpv::ValueRef, top: bool) -> Result<(), KeyProblem> {
     match value {
-        rmpv::Value::Map(entries) => {
-            let mut seen = HashSet::with_capacity(entries.len());
+        rmpv::ValueRef::Map(entries) => {
+            let mut names = Vec::with_capacity(entries.len());
             for (i, (k, v)) in entries.iter().enumerate() {
-                let rmpv::Value::String(s) = k else {
+                let rmpv::ValueRef::String(s) = k else {
                     return Err(KeyProblem::NotStr(k.to_string()));
                 };
                 let bytes = s.as_bytes();
-                let shown = || String::from_utf8_lossy(bytes).into_owned();
                 let allowed = if top && i == 0 {
                     keys.check_first(bytes)
                 } else {
                     keys.check(bytes)
                 };
-                allowed.map_err(|error| KeyProblem::NotAllowed { key: shown(), error })?;
-                if !seen.insert(bytes) {
-                    return Err(KeyProblem::Duplicate(shown()));
-                }
+                allowed.map_err(|error| KeyProblem::NotAllowed {
+                    key: String::from_utf8_lossy(bytes).into_owned(),
+                    error,
+                })?;
+                names.push(bytes);
                 check_keys_at(keys, v, false)?;
             }
-            Ok(())
+            match first_repeat(&names) {
+                Some(i) => Err(KeyProblem::Duplicate(String::from_utf8_lossy(names[i]).into_owned())),
+                None => Ok(()),
+            }
         }
-        rmpv::Value::Array(items) => items.iter().try_for_each(|v| check_keys_at(keys, v, false)),
+        rmpv::ValueRef::Array(items) => items.iter().try_for_each(|v| check_keys_at(keys, v, false)),
         _ => Ok(()),
     }
 }

@@ -341,10 +341,18 @@ impl<R: Recorder> Parser<R> {
     /// Feed bytes; `false` once the parse is dead (it stops at the byte
     /// that killed it, and ignores everything after).
     pub fn feed(&mut self, bytes: &[u8]) -> bool {
-        for &b in bytes {
+        let mut i = 0;
+        while let Some(&b) = bytes.get(i) {
             if self.state.dead {
                 return false;
             }
+            let run = self.body_run(&bytes[i..]);
+            if run > 0 {
+                i += run;
+                self.state.pos += run as u64;
+                continue;
+            }
+            i += 1;
             let result = match self.state.token.take() {
                 Some(t) => self.continue_token(t, b),
                 None => self.marker(b),
@@ -356,6 +364,26 @@ impl<R: Recorder> Parser<R> {
             }
         }
         !self.state.dead
+    }
+
+    /// How many of `bytes` are the middle of a value's body and can be
+    /// taken at once: any bytes of a bin, ext or raw str, or ASCII in a
+    /// str with no character pending, but never the body's last byte,
+    /// which finishes the value. A witness's padding is megabytes long.
+    fn body_run(&mut self, bytes: &[u8]) -> usize {
+        let (got, run) = match &mut self.state.token {
+            Some(Token::Value(ValueToken::Bytes { total, got, .. })) => {
+                let run = (*total - *got - 1).min(bytes.len() as u64) as usize;
+                (got, run)
+            }
+            Some(Token::Value(ValueToken::Text { total, got, utf8 })) if utf8.pending() == 0 => {
+                let most = (*total - *got - 1).min(bytes.len() as u64) as usize;
+                (got, bytes[..most].iter().position(|&b| !b.is_ascii()).unwrap_or(most))
+            }
+            _ => return 0,
+        };
+        *got += run as u64;
+        run
     }
 
     /// Record what the byte at the current position means.
