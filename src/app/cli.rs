@@ -38,8 +38,8 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Prove and write the reports for the 40 configurations of the post's
-    /// question (the CSVs, the plot and the README's tables). Takes about
-    /// two minutes on two cores, most of it building and verifying 800
+    /// question (the CSVs, the plot and the README's tables). Takes about a
+    /// minute on two cores, more than half of it building and verifying 800
     /// witnesses; shows progress on a terminal.
     Report {
         /// Directory for bounds.csv, smallest_colliding_prefixes.csv,
