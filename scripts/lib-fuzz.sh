@@ -12,7 +12,7 @@
 #                 (FUZZ_SANITIZER=none forces the latter).
 # The sourcing script defines log() and die().
 
-ALL_TARGETS=(misread_below_bound bson_roundtrip decode_bytes oracle_vs_raw profile_conformance)
+ALL_TARGETS=(misread_below_bound bson_roundtrip decode_bytes oracle_vs_raw profile_conformance detectors)
 
 fuzz_setup() {
   if ! command -v cargo-fuzz >/dev/null 2>&1; then

@@ -389,8 +389,33 @@ mod fuzz_checks {
             let blob = encode(c.profile, &doc.fit(c.profile, &c.keys())).unwrap();
             assert_eq!(oracle_vs_raw(&raw_input(&c, &blob)), Ok(Run::Checked));
             assert_eq!(profile_conformance(&raw_input(&c, &blob)), Ok(Run::Checked));
+            assert_eq!(detectors(&raw_input(&c, &blob)), Ok(Run::Checked));
+            let bson = prefixproof_testkit::model::to_bson(&doc).to_vec().unwrap();
+            assert_eq!(detectors(&raw_input(&c, &bson)), Ok(Run::Checked));
         }
         assert_eq!(check_bson_roundtrip(&doc), Ok(Run::Checked));
+    }
+
+    /// The two committed reports agree: a polyglot is a blob the post's
+    /// detector misreads (its length prefix is its length), so polyglots
+    /// start no earlier than the post's bound, and not at all without one.
+    #[test]
+    fn polyglot_bounds_are_not_below_the_posts() {
+        let mut with = 0;
+        for c in configs() {
+            match (bound(c), polyglot_bound(c)) {
+                (Some(post), Some(polyglot)) => {
+                    assert!(
+                        polyglot >= post,
+                        "{c}: polyglots from {polyglot}, the post's bound {post}"
+                    );
+                    with += 1;
+                }
+                (None, Some(polyglot)) => panic!("{c}: polyglots from {polyglot} but no misread below 2^31"),
+                (_, None) => {}
+            }
+        }
+        assert!(with > 0, "no configuration has a polyglot bound");
     }
 
     #[test]

@@ -195,7 +195,7 @@ fn seed_corpora() -> Result<BTreeMap<&'static str, Seeds>> {
             blobs.push((label, bytes));
         }
         for (label, blob) in blobs {
-            for target in ["oracle_vs_raw", "profile_conformance"] {
+            for target in ["oracle_vs_raw", "profile_conformance", "detectors"] {
                 by_target
                     .get_mut(target)
                     .expect("known target")
@@ -213,6 +213,20 @@ fn seed_corpora() -> Result<BTreeMap<&'static str, Seeds>> {
     }
     for (label, blob) in hostile_blobs() {
         raw_bytes.push((format!("hostile-{label}"), blob));
+    }
+    // The same documents as BSON, for the detectors, under every
+    // configuration's selector byte (the judges read them either way).
+    for (i, doc) in docs.iter().enumerate() {
+        let bson = to_bson(doc)
+            .to_vec()
+            .with_context(|| format!("seed document {i} as BSON"))?;
+        for config in fuzz_checks::configs() {
+            let short = format!("{}-{}-{}", config.profile, config.first_char, config.kmax);
+            by_target
+                .get_mut("detectors")
+                .expect("known target")
+                .add(&format!("bson-doc{i}-{short}"), raw_input(config, &bson));
+        }
     }
     for (label, blob) in &raw_bytes {
         by_target

@@ -80,12 +80,13 @@ pub type Check = fn(&[u8]) -> Outcome;
 /// Every fuzz target, by name, with the check it runs. The names are the
 /// file names in `fuzz/fuzz_targets/` and the directories in
 /// `fuzz/corpus/` and `fuzz/regressions/`.
-pub const TARGETS: [(&str, Check); 5] = [
+pub const TARGETS: [(&str, Check); 6] = [
     ("misread_below_bound", misread_below_bound),
     ("bson_roundtrip", bson_roundtrip),
     ("decode_bytes", decode_bytes),
     ("oracle_vs_raw", oracle_vs_raw),
     ("profile_conformance", profile_conformance),
+    ("detectors", detectors),
 ];
 
 /// The check of the target called `name`.
@@ -132,6 +133,39 @@ pub fn selector_of(config: &Config) -> u8 {
 
 // ---------------------------------------------------------------------------
 // Bounds.
+
+/// The committed `reports/detectors.csv`, built into the test kit like
+/// [`COMMITTED_BOUNDS`].
+pub const COMMITTED_DETECTORS: &str = include_str!("../../reports/detectors.csv");
+
+/// From what length on the committed `reports/detectors.csv` says a
+/// polyglot can exist for the configuration (its `bson-valid` row, exact
+/// or a lower bound); `None` where it says none below 2^31.
+pub fn polyglot_bound(config: &Config) -> Option<u64> {
+    static REPORT: OnceLock<HashMap<String, Option<u64>>> = OnceLock::new();
+    let report = REPORT.get_or_init(|| {
+        let mut rows = HashMap::new();
+        // detector,profile,first_char,kmax,from,exact,how: the first six
+        // fields hold no commas.
+        for line in COMMITTED_DETECTORS.lines().skip(1) {
+            let fields: Vec<&str> = line.splitn(7, ',').collect();
+            if let [detector, profile, first_char, kmax, from, ..] = fields[..] {
+                if detector == "bson-valid" {
+                    let from = match from {
+                        "none" => None,
+                        n => Some(n.parse().unwrap_or_else(|e| panic!("detectors.csv: {line}: {e}"))),
+                    };
+                    rows.insert(format!("{profile},{first_char},{kmax}"), from);
+                }
+            }
+        }
+        rows
+    });
+    let key = format!("{},{},{}", config.profile, config.first_char, config.kmax);
+    *report
+        .get(&key)
+        .unwrap_or_else(|| panic!("{config} has no bson-valid row in the committed detectors.csv"))
+}
 
 /// The committed `reports/bounds.csv`, built into the test kit: CI proves
 /// it and regenerates it byte for byte, and nothing reads the source tree
@@ -377,6 +411,80 @@ pub fn split_raw(data: &[u8]) -> Option<(Config, &[u8])> {
         Some((&selector, blob)) if data.len() <= MAX_INPUT => Some((config_of(selector), blob)),
         _ => None,
     }
+}
+
+/// Target `detectors`, on raw bytes (the configuration selector, then the
+/// blob): the detectors that need a polyglot to go wrong, judged by
+/// decoders they do not call in that way.
+/// * BSON is judged by the `bson` crate's streaming reader
+///   (`Document::from_reader`, which must use up the blob), msgpack by the
+///   witness checks (`rmpv`, the keys, the conformance checker).
+/// * `strict` answers exactly what the two judges say (`ambiguous` when
+///   both accept, `neither` when neither does): it never guesses.
+/// * `bson-valid` calls BSON only what the BSON judge accepts, and
+///   `msgpack-first` calls msgpack only what the msgpack judge accepts.
+/// * A blob both judges accept is a polyglot: it must be at least as long
+///   as the committed `reports/detectors.csv` says polyglots can be, and
+///   where that says none, any is a finding.
+pub fn detectors(data: &[u8]) -> Outcome {
+    use prefixproof::detect::detectors::{decide, Detector, Verdict, Written};
+    let Some((config, blob)) = split_raw(data) else {
+        return Ok(Run::Skipped);
+    };
+    let keys = config.keys();
+    let written = Written {
+        profile: config.profile,
+        keys: &keys,
+    };
+    let is_bson = {
+        let mut rest = blob;
+        bson::Document::from_reader(&mut rest).is_ok() && rest.is_empty()
+    };
+    let is_msgpack = witness::verify_document(config.profile, &keys, blob).is_ok();
+    let expected = match (is_bson, is_msgpack) {
+        (true, true) => Verdict::Ambiguous,
+        (true, false) => Verdict::Bson,
+        (false, true) => Verdict::Msgpack,
+        (false, false) => Verdict::Neither,
+    };
+    let says = |d| decide(d, written, blob);
+    let strict = says(Detector::Strict);
+    if strict.verdict != expected {
+        return Err(finding(format!(
+            "{config}: strict says {} ({}), the judges say {expected}: {}",
+            strict.verdict,
+            strict.why,
+            abbreviated_hex(blob)
+        )));
+    }
+    let valid = says(Detector::BsonValid);
+    if valid.verdict == Verdict::Bson && !is_bson {
+        return Err(finding(format!(
+            "{config}: bson-valid calls BSON what the bson crate's reader refuses: {}",
+            abbreviated_hex(blob)
+        )));
+    }
+    let first = says(Detector::MsgpackFirst);
+    if first.verdict == Verdict::Msgpack && !is_msgpack {
+        return Err(finding(format!(
+            "{config}: msgpack-first calls msgpack what the witness checks refuse: {}",
+            abbreviated_hex(blob)
+        )));
+    }
+    if is_bson && is_msgpack {
+        let len = blob.len() as u64;
+        match polyglot_bound(&config) {
+            Some(from) if len >= from => {}
+            from => {
+                return Err(finding(format!(
+                    "POLYGLOT BELOW THE REPORTED BOUND: {config}: a {len}-byte polyglot, but detectors.csv says {}: {}",
+                    from.map_or("none".into(), |f| format!("from {f}")),
+                    abbreviated_hex(blob)
+                )))
+            }
+        }
+    }
+    Ok(Run::Checked)
 }
 
 /// A raw input for `config` and `blob` (what [`split_raw`] undoes).
