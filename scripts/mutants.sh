@@ -51,6 +51,7 @@ out=${MUTANTS_OUT:-target/mutants-run}
 core_files=(
     src/msgpack/keys.rs
     src/msgpack/lang.rs
+    src/proof/distinct.rs
     src/proof/lengths.rs
     src/proof/oracle/completion.rs
     src/proof/oracle/explain.rs

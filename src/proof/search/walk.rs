@@ -59,6 +59,19 @@ enum Item {
     Text { n: u64, utf8: Utf8State },
 }
 
+impl Item {
+    /// The bytes left of an item whose size is already fixed: an integer
+    /// payload, or a body of any bytes or of a str. (Whether they can be
+    /// written validly is another question, which `exact_min` asks.)
+    fn fixed_size(&self) -> Option<u128> {
+        match self {
+            Item::IntPayload { format, got, .. } => Some((format.payload_bytes() - got) as u128),
+            Item::Raw(n) | Item::Text { n, .. } => Some(*n as u128),
+            _ => None,
+        }
+    }
+}
+
 type Stack = Vec<Item>;
 
 /// The walk for one profile and key specification.
@@ -333,9 +346,7 @@ impl Walk<'_> {
                     let body = self.body_min(*place, *kind, lo)?;
                     (width.length_bytes() - got) as u128 + body
                 }
-                Item::IntPayload { format, got, .. } => (format.payload_bytes() - got) as u128,
-                Item::Raw(n) => *n as u128,
-                Item::Text { n, .. } => *n as u128,
+                Item::IntPayload { .. } | Item::Raw(_) | Item::Text { .. } => item.fixed_size()?,
             };
         }
         Some(total)
@@ -365,8 +376,7 @@ impl Walk<'_> {
                     let (_, most) = self.profile.header_range(*place, *kind, *width, *got, *acc)?;
                     (width.length_bytes() - got) as u128 + kind.body_bytes(most)? as u128
                 }
-                Item::IntPayload { format, got, .. } => (format.payload_bytes() - got) as u128,
-                Item::Raw(n) | Item::Text { n, .. } => *n as u128,
+                Item::IntPayload { .. } | Item::Raw(_) | Item::Text { .. } => item.fixed_size()?,
             };
         }
         Some(total)
@@ -465,14 +475,14 @@ impl Walk<'_> {
                     if !self.profile.int_payload_possible(*format, *got, *acc) {
                         return None;
                     }
-                    (format.payload_bytes() - got) as u128
+                    item.fixed_size()?
                 }
-                Item::Raw(n) => *n as u128,
+                Item::Raw(_) => item.fixed_size()?,
                 Item::Text { n, utf8 } => {
                     if utf8.pending() as u64 > *n {
                         return None;
                     }
-                    *n as u128
+                    item.fixed_size()?
                 }
                 // `reaches` generates every header to completion before it
                 // asks, and the root map is always written by then.
