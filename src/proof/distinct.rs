@@ -8,7 +8,10 @@
 //! finds repeats group by group: the same answer, a few times faster.
 //!
 //! It owns only the search for equal byte strings; what a key is, and
-//! which keys are allowed, belong to the callers.
+//! which keys are allowed, belong to the callers. How the keys are grouped
+//! changes only the speed, never the answer.
+
+use std::hash::BuildHasher;
 
 use ahash::RandomState;
 use hashbrown::HashTable;
@@ -21,7 +24,12 @@ const GROUP: usize = 1 << 12;
 pub(crate) fn first_repeat(keys: &[&[u8]]) -> Option<usize> {
     // Random seeds: the answer does not depend on the hash, and keys from
     // an untrusted store then cannot be chosen to collide.
-    let hasher = RandomState::new();
+    first_repeat_hashed_by(keys, &RandomState::new())
+}
+
+/// [`first_repeat`], with the hash function given (the tests give one
+/// whose every hash collides).
+fn first_repeat_hashed_by(keys: &[&[u8]], hasher: &impl BuildHasher) -> Option<usize> {
     let hashed = keys.iter().enumerate().map(|(i, k)| (hasher.hash_one(k), i as u32));
     if keys.len() <= GROUP {
         let group: Vec<(u64, u32)> = hashed.collect();
@@ -97,6 +105,27 @@ mod tests {
         assert_eq!(first_repeat(&[b"a", b"b", b"a", b"b"]), Some(2));
         assert_eq!(first_repeat(&[b"a", b"b", b"b", b"a"]), Some(2));
         assert_eq!(first_repeat(&[b"", b"x", b""]), Some(2));
+    }
+
+    /// Equal hashes do not make equal keys: with a hash function under
+    /// which every key collides, only the keys' bytes decide.
+    #[test]
+    fn colliding_hashes_are_told_apart_by_the_keys() {
+        #[derive(Default)]
+        struct Zero;
+        impl std::hash::Hasher for Zero {
+            fn finish(&self) -> u64 {
+                0
+            }
+            fn write(&mut self, _: &[u8]) {}
+        }
+        let zero = std::hash::BuildHasherDefault::<Zero>::default();
+        let owned: Vec<Vec<u8>> = (0..300u32).map(|i| format!("k{i}").into_bytes()).collect();
+        let mut keys: Vec<&[u8]> = owned.iter().map(Vec::as_slice).collect();
+        assert_eq!(first_repeat_hashed_by(&keys, &zero), None);
+        keys[250] = keys[17];
+        assert_eq!(first_repeat_hashed_by(&keys, &zero), Some(250));
+        assert_eq!(by_sorted_set(&keys), Some(250));
     }
 
     /// Maps large enough to be split into groups, with repeats planted at
