@@ -918,4 +918,62 @@ mod tests {
             assert_eq!(walk.reaches(&stack, 4, len), expect, "{len} bytes after 81 a0 da 01");
         }
     }
+
+    /// A key length whose keys are all used is not reached, though the
+    /// key's header could announce it. Keys `a` and 300 `c`s; after
+    /// `82 a1 61 c0` the map's second key has a str16 header (`da`): it
+    /// cannot be `a` again, so it is the 300-byte key, and the document is
+    /// at least 5 + 2 length bytes + 300 + a 1-byte value = 308 bytes.
+    /// (The header's lengths alone would allow 5 + 2 + 1 + 1 = 9.)
+    #[test]
+    fn a_used_up_key_length_is_not_reached() {
+        let keys = KeySpec::from_patterns("a|c{300}", None, u32::MAX as u64).unwrap();
+        let walk = Walk {
+            profile: Profile::AnyWidth,
+            keys: &keys,
+        };
+        let stack = stack_after(&walk, &[0x82, 0xa1, 0x61, 0xc0, 0xda]);
+        for (len, expect) in [(9, false), (10, false), (307, false), (308, true), (309, true)] {
+            assert_eq!(walk.reaches(&stack, 5, len), expect, "{len} bytes after 82 a1 61 c0 da");
+        }
+    }
+
+    /// [`extensions`], worked by hand for the 223-byte blobs that start
+    /// `df 00 00 00` under map32-header with keys `a` and `b`: `keep`
+    /// accepts only prefixes of two documents, `df 00 00 00 01 a1 61` or
+    /// `... a1 62`, then `d9 d6` and 214 `x`s (a str8 value: 5 + 2 + 2 +
+    /// 214 = 223 bytes). `keep` is asked about all 256 bytes after each
+    /// prefix it accepted.
+    #[test]
+    fn extensions_by_hand() {
+        let keys = KeySpec::from_patterns("a|b", None, u32::MAX as u64).unwrap();
+        let profile = Profile::Map32Header;
+        let doc = |key: u8| {
+            let mut d = vec![0xdf, 0x00, 0x00, 0x00, 0x01, 0xa1, key, 0xd9, 0xd6];
+            d.extend([b'x'; 214]);
+            d
+        };
+        let (one, other) = (doc(b'a'), doc(b'b'));
+        assert_eq!(one.len(), 223);
+        let mut keep = |bytes: &[u8]| one.starts_with(bytes) || other.starts_with(bytes);
+        // Three bytes past the prefix: 256 questions after each of
+        // `df000000`, `df00000001` and `df00000001a1`; both keys end there.
+        assert_eq!(extensions(profile, &keys, 223, 3, &mut keep), (2, 3 * 256));
+        // Past the documents' end: the walk stops at 223 bytes, where each
+        // document is whole. 256 questions after each accepted prefix: one
+        // of 4, 5 and 6 bytes, two (one per key) of each length from 7 to
+        // 222.
+        assert_eq!(
+            extensions(profile, &keys, 223, 300, &mut keep),
+            (2, (3 + 2 * 216) * 256)
+        );
+        // Nothing kept: only the first 256 questions.
+        assert_eq!(extensions(profile, &keys, 223, 3, &mut |_| false), (0, 256));
+        // A one-byte count and nothing more, with `keep` taking every
+        // byte: counts 1 and 2 reach 223 bytes; 0 is the 5-byte empty map,
+        // and there are no 3 distinct keys.
+        assert_eq!(extensions(profile, &keys, 223, 1, &mut |_| true), (2, 256));
+        // `e0`, a negative fixint, starts no document: nothing is asked.
+        assert_eq!(extensions(profile, &keys, 224, 3, &mut |_| true), (0, 0));
+    }
 }
