@@ -417,8 +417,9 @@ pub fn split_raw(data: &[u8]) -> Option<(Config, &[u8])> {
 /// blob): the detectors that need a polyglot to go wrong, judged by
 /// decoders they do not call in that way.
 /// * BSON is judged by the `bson` crate's streaming reader
-///   (`Document::from_reader`, which must use up the blob), msgpack by the
-///   witness checks (`rmpv`, the keys, the conformance checker).
+///   (`Document::from_reader`, on a blob whose length prefix is its
+///   length, which it must use up), msgpack by the witness checks
+///   (`rmpv`, the keys, the conformance checker).
 /// * `strict` answers exactly what the two judges say (`ambiguous` when
 ///   both accept, `neither` when neither does): it never guesses.
 /// * `bson-valid` calls BSON only what the BSON judge accepts, and
@@ -436,7 +437,10 @@ pub fn detectors(data: &[u8]) -> Outcome {
         profile: config.profile,
         keys: &keys,
     };
-    let is_bson = {
+    // A whole-blob document's length prefix is the blob's length; the
+    // reader is asked only then, because it allocates what the prefix
+    // claims before reading (up to 2 GiB from a 5-byte input).
+    let is_bson = blob.len() >= 4 && blob[..4] == (blob.len() as u32).to_le_bytes() && {
         let mut rest = blob;
         bson::Document::from_reader(&mut rest).is_ok() && rest.is_empty()
     };
