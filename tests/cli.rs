@@ -405,13 +405,36 @@ fn bound_with_your_own_keys() {
 /// `polyglot`: keys of at most three letters leave nothing (a key header
 /// would start the first BSON name, and a fixstr header is a UTF-8
 /// continuation byte); keys of up to 255 bytes leave 223 open (a str8
-/// header with a length of 128 to 191 is a two-byte UTF-8 character).
+/// header with a length of 128 to 191 is a two-byte UTF-8 character), and
+/// alphanumeric ones of that length make a polyglot of exactly 223 bytes,
+/// written out; keys that may hold any ASCII byte, NUL included, do not
+/// (the construction needs a name without NUL): 223 stays a lower bound.
 #[test]
-fn polyglot_says_none_or_a_lower_bound() {
+fn polyglot_says_none_exact_or_a_lower_bound() {
     let o = prefixproof(&["polyglot", "--profile", "map32-header", "--keys", "[a-c]{1,3}"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("polyglot: none below 2^31"), "{}", stdout(&o));
-    let o = prefixproof(&["polyglot", "--profile", "map32-header", "--kmax", "255"]);
+    let out = temp_path("polyglot.bin");
+    let o = prefixproof(&[
+        "polyglot",
+        "--profile",
+        "map32-header",
+        "--kmax",
+        "255",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("polyglot: exactly 223 bytes (prefix df000000)"),
+        "{}",
+        stdout(&o)
+    );
+    let blob = std::fs::read(&out).unwrap();
+    let _ = std::fs::remove_file(&out);
+    assert_eq!(blob.len(), 223);
+    assert!(bson::Document::from_reader(&blob[..]).is_ok());
+    let o = prefixproof(&["polyglot", "--profile", "map32-header", "--keys", r"[\x00-\x7f]{1,255}"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(
         stdout(&o).contains("polyglot: 223 bytes or more (a lower bound, not exact)"),

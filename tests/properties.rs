@@ -741,7 +741,9 @@ fn strict_never_guesses() {
                                 hex(blob)
                             )))
                         }
-                        polyglot::Outcome::AtLeast { lower, .. } | polyglot::Outcome::Exact { len: lower, .. } => {
+                        polyglot::Outcome::AtLeast { lower, .. }
+                        | polyglot::Outcome::Between { lower, .. }
+                        | polyglot::Outcome::Exact { len: lower, .. } => {
                             prop_assert!(
                                 blob.len() as u64 >= lower,
                                 "{}: a {}-byte polyglot below {}",

@@ -10,7 +10,7 @@ use anyhow::{bail, Context, Result};
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Args, CommandFactory, Parser, Subcommand};
 
-use crate::detect::{classify, detectors};
+use crate::detect::classify;
 use crate::hex::{hex, parse_hex};
 use crate::msgpack::{FirstChar, KeySpec, Kmax, Profile};
 use crate::proof::conformance::conform_all;
@@ -109,8 +109,11 @@ enum Command {
     /// fool the bson-valid and msgpack-first detectors (and to make strict
     /// answer "ambiguous"). Candidates are the lengths the post's detector
     /// misreads, in increasing order; each is read on from its four-byte
-    /// prefix by both a BSON reader and the msgpack oracle. The answer is
-    /// "none", an exact length with a witness, or a proved lower bound.
+    /// prefix by both a BSON reader and the msgpack oracle. Where the search
+    /// stops with a branch open, a polyglot is laid out on purpose at that
+    /// length or the next candidates. The answer is "none", an exact length
+    /// with a witness, a proved lower bound, or a lower bound and a longer
+    /// polyglot found.
     Polyglot {
         #[command(flatten)]
         setup: SetupArgs,
@@ -406,22 +409,35 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     println!("polyglot: none below 2^31: every length the post's detector misreads is ruled out within {depth} bytes of its prefix")
                 }
                 polyglot::Outcome::AtLeast { lower, budget_spent } => {
-                    let why = if budget_spent {
-                        format!("the search stopped after {max_states} states")
-                    } else {
-                        format!("at {lower} a branch is still open {depth} bytes past the prefix; --depth goes further")
-                    };
-                    println!("polyglot: {lower} bytes or more (a lower bound, not exact): every shorter candidate is ruled out; {why}");
+                    println!(
+                        "polyglot: {lower} bytes or more (a lower bound, not exact): every shorter candidate is ruled out; {}; \
+                         no polyglot was built at {lower} or the next {} candidates",
+                        stopped_why(lower, budget_spent, depth, max_states),
+                        polyglot::CONSTRUCTED_CANDIDATES - 1
+                    );
                 }
                 polyglot::Outcome::Exact { len, blob } => {
-                    detectors::bson_valid(&blob)
-                        .map_err(|e| anyhow::anyhow!("the bson crate rejects the polyglot found: {e}"))?;
-                    witness::verify(setup.profile, &keys, &blob)?;
-                    println!("polyglot: exactly {len} bytes (prefix {}): the bson crate accepts it, rmpv decodes it as a map, it conforms to {}", hex(&blob[..4]), setup.profile);
-                    if let Some(out) = out {
-                        std::fs::write(&out, &blob).with_context(|| format!("writing {}", out.display()))?;
-                        println!("wrote it to {}", out.display());
-                    }
+                    polyglot::verify(setup.profile, &keys, &blob)
+                        .map_err(|e| anyhow::anyhow!("the polyglot found fails verification: {e}"))?;
+                    println!("polyglot: exactly {len} bytes (prefix {}): every shorter candidate is ruled out, and the bson crate accepts it, rmpv decodes it as a map, it conforms to {}", hex(&blob[..4]), setup.profile);
+                    write_polyglot(out.as_deref(), &blob)?;
+                }
+                polyglot::Outcome::Between {
+                    lower,
+                    budget_spent,
+                    len,
+                    blob,
+                } => {
+                    polyglot::verify(setup.profile, &keys, &blob)
+                        .map_err(|e| anyhow::anyhow!("the polyglot built fails verification: {e}"))?;
+                    println!(
+                        "polyglot: from {lower} to {len} bytes (not exact): every candidate below {lower} is ruled out; {}; \
+                         a polyglot of {len} bytes (prefix {}) was built: the bson crate accepts it, rmpv decodes it as a map, it conforms to {}",
+                        stopped_why(lower, budget_spent, depth, max_states),
+                        hex(&blob[..4]),
+                        setup.profile
+                    );
+                    write_polyglot(out.as_deref(), &blob)?;
                 }
             }
             println!(
@@ -687,6 +703,24 @@ fn splice_message(readme: &Path, what: &str, splice: Splice) -> String {
         Splice::NoFile => format!("{path}: no such file; the {what} table is not written"),
         Splice::NoMarkers => format!("{path} has no {what} markers; the table is not written"),
     }
+}
+
+/// Why the polyglot search stopped at `lower`.
+fn stopped_why(lower: u64, budget_spent: bool, depth: u64, max_states: u64) -> String {
+    if budget_spent {
+        format!("the search stopped after {max_states} states")
+    } else {
+        format!("at {lower} a branch is still open {depth} bytes past the prefix; --depth goes further")
+    }
+}
+
+/// Write a polyglot to `out`, if asked.
+fn write_polyglot(out: Option<&std::path::Path>, blob: &[u8]) -> Result<()> {
+    if let Some(out) = out {
+        std::fs::write(out, blob).with_context(|| format!("writing {}", out.display()))?;
+        println!("wrote it to {}", out.display());
+    }
+    Ok(())
 }
 
 #[cfg(test)]

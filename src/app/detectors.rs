@@ -54,15 +54,20 @@ pub(crate) struct Answer {
     pub(crate) exact: bool,
     /// How it is known.
     pub(crate) how: String,
+    /// Where `from` is a lower bound: the smallest length a verified
+    /// misclassified blob was found at, if any.
+    pub(crate) found: Option<u64>,
 }
 
 impl Answer {
-    /// As a table cell: `none`, the exact length, or `≥ n`.
+    /// As a table cell: `none`, the exact length, `≥ n`, or `n to m`
+    /// where a blob of `m` bytes was found.
     fn cell(&self) -> String {
-        match (self.from, self.exact) {
-            (None, _) => "none".into(),
-            (Some(n), true) => n.to_string(),
-            (Some(n), false) => format!("≥ {n}"),
+        match (self.from, self.exact, self.found) {
+            (None, _, _) => "none".into(),
+            (Some(n), true, _) => n.to_string(),
+            (Some(n), false, None) => format!("≥ {n}"),
+            (Some(n), false, Some(m)) => format!("{n} to {m}"),
         }
     }
 }
@@ -92,17 +97,20 @@ fn compute_one(c: &Config) -> Row {
             ),
             None => "no colliding length below 2^31 (proved by `prefixproof report`)".into(),
         },
+        found: None,
     };
     let terminated = match terminated_bound_among(c.profile, &keys, &colliding, 1) {
         TerminatedBound::None => Answer {
             from: None,
             exact: true,
             how: "the post's detector misreads nothing below 2^31".into(),
+            found: None,
         },
         TerminatedBound::Exact { len, .. } => Answer {
             from: Some(len),
             exact: true,
             how: "the post's bound: its witness, ending in 0x00, is built and verified".into(),
+            found: None,
         },
         TerminatedBound::AtLeast { lower, found } => Answer {
             from: Some(lower),
@@ -111,6 +119,7 @@ fn compute_one(c: &Config) -> Row {
                 Some(f) => format!("at least the post's bound; a witness of {f} bytes is verified"),
                 None => "at least the post's bound; no witness ending in 0x00 was found there".into(),
             },
+            found,
         },
     };
     let (outcome, effort) = polyglot::search_among(c.profile, &keys, &colliding, LIMITS);
@@ -131,6 +140,7 @@ fn compute_one(c: &Config) -> Row {
                      ({} prefixes)",
                     LIMITS.depth, second.prefixes
                 ),
+                found: None,
             },
             Err(len) => Answer {
                 from: Some(len as u64),
@@ -139,28 +149,59 @@ fn compute_one(c: &Config) -> Row {
                     "a lower bound: the search rules out every length ({searched}), but the second \
                      enumeration (the structural walk against BSON's first-element rules) leaves {len} open"
                 ),
+                found: None,
             },
         },
-        Outcome::Exact { len, blob } => Answer {
-            from: Some(len),
-            exact: true,
-            how: format!(
-                "a polyglot of {len} bytes (prefix {}) is found and verified ({searched})",
-                hex(&blob[..4])
-            ),
+        Outcome::Exact { len, blob } => match polyglot::verify(c.profile, &keys, &blob) {
+            Ok(()) => Answer {
+                from: Some(len),
+                exact: true,
+                how: format!(
+                    "a polyglot of {len} bytes ({}) is verified by the bson crate and the witness checks, \
+                     and every shorter candidate is ruled out ({searched})",
+                    structure(&blob)
+                ),
+                found: None,
+            },
+            // A bug in the search or the construction: say so, claim nothing.
+            Err(e) => Answer {
+                from: Some(len),
+                exact: false,
+                how: format!("a lower bound: every shorter candidate is ruled out ({searched}); the polyglot found at {len} fails verification: {e}"),
+                found: None,
+            },
         },
         Outcome::AtLeast { lower, budget_spent } => Answer {
             from: Some(lower),
             exact: false,
-            how: if budget_spent {
-                format!("a lower bound: the search stopped at {lower} after {searched}")
-            } else {
-                format!(
-                    "a lower bound: at {lower} a branch is still open {} bytes past the prefix ({searched})",
-                    LIMITS.depth
-                )
-            },
+            how: format!("a lower bound: {}", stopped(lower, budget_spent, &searched)),
+            found: None,
         },
+        Outcome::Between {
+            lower,
+            budget_spent,
+            len,
+            blob,
+        } => {
+            let verified = polyglot::verify(c.profile, &keys, &blob);
+            Answer {
+                from: Some(lower),
+                exact: false,
+                how: match &verified {
+                    Ok(()) => format!(
+                        "a lower bound: {}; a polyglot of {len} bytes ({}) is verified by the bson crate and the \
+                         witness checks, so the bound is at most {len}",
+                        stopped(lower, budget_spent, &searched),
+                        structure(&blob)
+                    ),
+                    Err(e) => format!(
+                        "a lower bound: {}; the polyglot found at {len} fails verification: {e}",
+                        stopped(lower, budget_spent, &searched)
+                    ),
+                },
+                found: verified.is_ok().then_some(len),
+            }
+        }
     };
     Row {
         config: *c,
@@ -169,6 +210,39 @@ fn compute_one(c: &Config) -> Row {
         polyglot,
         took: start.elapsed(),
     }
+}
+
+/// Where and why the search stopped at `lower`.
+fn stopped(lower: u64, budget_spent: bool, searched: &str) -> String {
+    if budget_spent {
+        format!("the search stopped at {lower} after {searched}")
+    } else {
+        format!(
+            "at {lower} a branch is still open {} bytes past the prefix ({searched})",
+            LIMITS.depth
+        )
+    }
+}
+
+/// A polyglot's structure in a few words: its prefix and what it is to
+/// each reader.
+fn structure(blob: &[u8]) -> String {
+    let elements = bson::RawDocument::from_bytes(blob)
+        .map(|d| {
+            d.into_iter()
+                .filter_map(|e| e.ok().map(|(_, v)| format!("{:?}", v.element_type())))
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default();
+    let entries = match rmpv::decode::read_value_ref(&mut &blob[..]) {
+        Ok(rmpv::ValueRef::Map(m)) => m.len(),
+        _ => 0,
+    };
+    format!(
+        "prefix {}; as BSON, elements {}; as msgpack, a map of {entries} entries",
+        hex(&blob[..4]),
+        elements.join(", ")
+    )
 }
 
 /// Every configuration's answers, in report order.

@@ -16,6 +16,11 @@
 //! ruled out, so that length is a proved lower bound; it is exact only if
 //! a whole polyglot of that length was found.
 //!
+//! Where the search stops at a lower bound, [`construct`] tries to lay out
+//! a polyglot on purpose at that length and the next candidates: one at
+//! the lower bound makes it exact, one above it is reported as found, not
+//! as the smallest.
+//!
 //! A "none" is checked again by [`confirm`], with the structural walk and
 //! BSON rules of its own instead of the oracle and [`bson`].
 //!
@@ -25,6 +30,7 @@
 
 pub(crate) mod bson;
 pub mod confirm;
+pub mod construct;
 
 use crate::msgpack::{KeySpec, Kind, Marker, Profile};
 use crate::proof::oracle::{Expect, Parser};
@@ -47,7 +53,19 @@ pub enum Outcome {
     /// `lower` or more. Either a branch at `lower` was still alive at the
     /// search's depth, or (`budget_spent`) the search stopped there.
     AtLeast { lower: u64, budget_spent: bool },
+    /// As [`Outcome::AtLeast`], and a polyglot of `len` bytes (more than
+    /// `lower`) was built: the bound is from `lower` to `len`.
+    Between {
+        lower: u64,
+        budget_spent: bool,
+        len: u64,
+        blob: Vec<u8>,
+    },
 }
+
+/// How many candidates, from the search's lower bound on, the construction
+/// is tried on.
+pub const CONSTRUCTED_CANDIDATES: usize = 64;
 
 /// How much work a search did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -80,7 +98,40 @@ pub fn search(profile: Profile, keys: &KeySpec, limits: Limits) -> (Outcome, Eff
 
 /// [`search`] over `candidates`, which must be the post's colliding lengths
 /// in increasing order (the walk's list).
+///
+/// Where the search stops at a lower bound, the construction is tried on
+/// that candidate and the next ([`CONSTRUCTED_CANDIDATES`] in all).
 pub fn search_among(profile: Profile, keys: &KeySpec, candidates: &[u32], limits: Limits) -> (Outcome, Effort) {
+    let (outcome, effort) = search_only(profile, keys, candidates, limits);
+    let Outcome::AtLeast { lower, budget_spent } = outcome else {
+        return (outcome, effort);
+    };
+    let from = candidates.partition_point(|&c| (c as u64) < lower);
+    let built = construct::first_constructed(profile, keys, &candidates[from..], CONSTRUCTED_CANDIDATES);
+    let outcome = match built {
+        Some((len, blob)) if len == lower => Outcome::Exact { len, blob },
+        Some((len, blob)) => Outcome::Between {
+            lower,
+            budget_spent,
+            len,
+            blob,
+        },
+        None => outcome,
+    };
+    (outcome, effort)
+}
+
+/// The independent judges of a polyglot for `profile` and `keys`: the
+/// `bson` crate reads it as one valid document, and the witness checks
+/// (rmpv, the conformance checker, the key rules, the length prefix) as a
+/// conforming map the post's detector misreads.
+pub fn verify(profile: Profile, keys: &KeySpec, blob: &[u8]) -> Result<(), String> {
+    crate::detect::detectors::bson_valid(blob).map_err(|e| format!("the bson crate rejects it: {e}"))?;
+    crate::proof::witness::verify(profile, keys, blob).map_err(|e| e.to_string())
+}
+
+/// The joint search alone.
+fn search_only(profile: Profile, keys: &KeySpec, candidates: &[u32], limits: Limits) -> (Outcome, Effort) {
     let mut effort = Effort::default();
     let root = Parser::new(profile, keys.clone());
     for batch in candidates.chunks(1024) {
@@ -229,7 +280,7 @@ fn may_follow(expect: &Expect, byte: u8) -> bool {
 }
 
 /// For each byte, whether it is a str header's marker.
-const STARTS_A_STR: [bool; 256] = {
+pub(crate) const STARTS_A_STR: [bool; 256] = {
     let mut table = [false; 256];
     let mut b = 0;
     while b < 256 {
@@ -279,11 +330,14 @@ mod tests {
     /// Keys of up to 255 bytes: at 223, `df 00 00 00`, a count byte that
     /// is also a BSON type, then a str8 key header whose length byte is a
     /// UTF-8 continuation (a key of 128 to 191 bytes) starts a valid BSON
-    /// name. Three bytes deep, that branch is alive: 223 is a lower bound.
+    /// name. Three bytes deep, that branch is alive: 223 is a lower bound,
+    /// and the construction meets it (its layout is worked by hand in
+    /// `construct`'s tests): 223 is exact.
     #[test]
     fn a_long_key_keeps_223_open() {
         let keys = KeySpec::new(FirstChar::Alnum, Kmax::Bounded(255));
-        let (outcome, effort) = search(Profile::Map32Header, &keys, LIMITS);
+        let candidates = walk::colliding_lengths(Profile::Map32Header, &keys);
+        let (outcome, effort) = search_only(Profile::Map32Header, &keys, &candidates, LIMITS);
         assert_eq!(
             outcome,
             Outcome::AtLeast {
@@ -292,6 +346,11 @@ mod tests {
             }
         );
         assert_eq!(effort.candidates, 1);
+        let (outcome, _) = search_among(Profile::Map32Header, &keys, &candidates, LIMITS);
+        let Outcome::Exact { len: 223, blob } = outcome else {
+            panic!("{outcome:?}");
+        };
+        verify(Profile::Map32Header, &keys, &blob).unwrap();
     }
 
     /// Where keys may hold any ASCII byte, the lower bound 223 is met by
@@ -302,8 +361,10 @@ mod tests {
     fn the_hand_made_polyglot_meets_the_lower_bound() {
         let (keys, blob) = hand_made_polyglot();
         // (The walk under any-width over these keys takes seconds; the
-        // search's answer for map32-header is the one checked.)
-        let (outcome, _) = search(Profile::Map32Header, &keys, LIMITS);
+        // search's answer for map32-header is the one checked. The
+        // construction needs keys without 0x00, so it is not tried here.)
+        let candidates = walk::colliding_lengths(Profile::Map32Header, &keys);
+        let (outcome, _) = search_only(Profile::Map32Header, &keys, &candidates, LIMITS);
         assert_eq!(
             outcome,
             Outcome::AtLeast {
