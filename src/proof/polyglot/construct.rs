@@ -6,9 +6,9 @@
 //! them):
 //!
 //! ```text
-//! L's 4 bytes  05      key headers and keys ...   cf  c   00  N (4)  00   d   rest of the map ... 00
-//! BSON:  length  binary  its name (UTF-8, no 0x00) ......  end  length  sub  data ................. end
-//! msgpack: the prefix, byte 4, then keys      ...  a uint64's 8 payload bytes  the document, ending in 0
+//! bytes:   L's 4 bytes  05      key headers, keys  cf  c   00  N (4)  00   d   rest of the map ... 00
+//! BSON:    length       binary  its name (UTF-8, no 0x00)  end  length  sub  data ................. end
+//! msgpack: the prefix   byte 4  keys, as the oracle allows   a uint64's 8 payload bytes, the rest, ending in 0
 //! ```
 //!
 //! - Byte 4 is 0x05, a BSON binary; the msgpack side reads it as whatever
@@ -17,11 +17,17 @@
 //!   the binary's name: a str8 key header whose length byte is a UTF-8
 //!   continuation (a key of 128 to 191 bytes) is a two-byte character, and
 //!   the key's own bytes are ASCII.
-//! - The first value is a uint64 (0xcf, a UTF-8 lead byte) whose payload
-//!   starts with a continuation byte `c`, so the name is valid UTF-8, then
-//!   holds the name's terminator, the binary's int32 length `N`, its
-//!   subtype 0x00 and its first byte of data. A payload of 0x80 or more is
-//!   a number only a uint64 can hold, so every profile writes it so.
+//! - The first value ends the name and starts the binary: the integer 0
+//!   (the name's terminator) if the bytes after it can be the binary's
+//!   int32 length and subtype; else a uint64 (0xcf, a UTF-8 lead byte)
+//!   whose payload starts with a continuation byte, so the name is valid
+//!   UTF-8, then holds the terminator, the length, the subtype and the
+//!   first byte of data (a payload of 0x80 or more is a number only a
+//!   uint64 holds, so every profile writes it so); else, where the value
+//!   must hold the rest of the document, an array16 or map16 (0xdc, 0xde)
+//!   whose count's high byte is a continuation and low byte the
+//!   terminator, its first elements or entries then spelling the length
+//!   and subtype.
 //! - The binary's data then runs over the rest of the msgpack document,
 //!   which the witness builder completes to exactly `L` bytes, and the
 //!   document's last byte, 0x00 (the integer 0, or a body's last byte), is
@@ -50,9 +56,12 @@ use super::STARTS_A_STR;
 /// anything, and so the rest of the msgpack document.
 const BINARY: u8 = 0x05;
 
-/// msgpack's uint64 marker: a UTF-8 lead byte, followed by eight bytes the
-/// msgpack side does not constrain.
-const UINT64: u8 = 0xcf;
+/// Value markers that are UTF-8 lead bytes of two-byte characters and
+/// whose next bytes the msgpack side constrains little: a uint64 (eight
+/// payload bytes; one of 0x80 or more is a number only a uint64 holds),
+/// then an array16 and a map16 (a count of 0x8000 or more, whose elements
+/// or entries follow).
+const OPENERS: [u8; 3] = [0xcf, 0xdc, 0xde];
 
 /// How many ways of writing the name (key header and key choices) one
 /// candidate length may try before the construction gives up on it.
@@ -99,7 +108,7 @@ impl Build<'_> {
         match p.expect() {
             Expect::Value => {
                 *tries = tries.checked_sub(1)?;
-                self.uint64_then_rest(p, b, blob)
+                self.value_then_rest(p, b, blob)
             }
             Expect::Key { .. } | Expect::HeaderOrScalar => {
                 let key_start = matches!(p.expect(), Expect::Key { .. });
@@ -167,32 +176,51 @@ impl Build<'_> {
         found
     }
 
-    /// The uint64 that ends the name and starts the binary, then the rest
-    /// of the document, checked.
-    fn uint64_then_rest(&self, p: &Parser, b: &BsonPrefix, blob: &[u8]) -> Option<Vec<u8>> {
-        // The binary's data starts at the payload's last byte and runs up
-        // to the terminator, the document's last byte.
-        let data_start = blob.len() as u64 + 8;
-        let data_len = u32::try_from(self.len.checked_sub(data_start + 1)?).ok()?;
-        let n = data_len.to_le_bytes();
-        for c in 0x80..=0xbfu8 {
-            let bytes = [UINT64, c, 0x00, n[0], n[1], n[2], n[3], 0x00, 0x00];
-            let mut b2 = b.clone();
-            if !bytes.iter().all(|&x| b2.feed(x)) {
-                continue;
+    /// A value that ends the name and starts the binary, then the rest of
+    /// the document, checked: the integer 0 as the name's end, else a
+    /// marker in [`OPENERS`] and a continuation byte (one UTF-8 character)
+    /// whose next byte can be 0x00.
+    fn value_then_rest(&self, p: &Parser, b: &BsonPrefix, blob: &[u8]) -> Option<Vec<u8>> {
+        if let Some(found) = self.binary_from_here(p, b, blob) {
+            return Some(found);
+        }
+        for marker in OPENERS {
+            for c in 0x80..=0xbfu8 {
+                let (mut p2, mut b2) = (p.clone(), b.clone());
+                let bytes = [marker, c];
+                if !bytes.iter().all(|&x| b2.feed(x)) || !p2.feed(&bytes) || !p2.lengths().contains(self.len as u128) {
+                    continue;
+                }
+                let mut start = blob.to_vec();
+                start.extend_from_slice(&bytes);
+                if let Some(found) = self.binary_from_here(&p2, &b2, &start) {
+                    return Some(found);
+                }
             }
-            let mut start = blob.to_vec();
-            start.extend_from_slice(&bytes);
-            let mut p2 = p.clone();
-            if !p2.feed(&bytes) || !p2.lengths().contains(self.len as u128) {
-                continue;
-            }
-            let mut whole = witness::build(self.profile, self.keys, self.len, &start).ok()?;
-            *whole.last_mut()? = 0x00;
-            // The judges, not the readers that chose the bytes, decide.
-            return super::verify(self.profile, self.keys, &whole).is_ok().then_some(whole);
         }
         None
+    }
+
+    /// The name's terminator here, then the binary's int32 length and
+    /// subtype (bytes the msgpack side must take as they are), then the
+    /// witness builder's rest of the document as the binary's data, ending
+    /// in 0x00: the blob, if the judges accept it.
+    fn binary_from_here(&self, p: &Parser, b: &BsonPrefix, blob: &[u8]) -> Option<Vec<u8>> {
+        // The data starts after the terminator, four length bytes and the
+        // subtype, and runs up to the document's last byte, exclusive.
+        let data_start = blob.len() as u64 + 6;
+        let n = u32::try_from(self.len.checked_sub(data_start + 1)?).ok()?.to_le_bytes();
+        let bytes = [0x00, n[0], n[1], n[2], n[3], 0x00];
+        let (mut p2, mut b2) = (p.clone(), b.clone());
+        if !bytes.iter().all(|&x| b2.feed(x)) || !p2.feed(&bytes) || !p2.lengths().contains(self.len as u128) {
+            return None;
+        }
+        let mut start = blob.to_vec();
+        start.extend_from_slice(&bytes);
+        let mut whole = witness::build(self.profile, self.keys, self.len, &start).ok()?;
+        *whole.last_mut()? = 0x00;
+        // The judges, not the readers that chose the bytes, decide.
+        super::verify(self.profile, self.keys, &whole).is_ok().then_some(whole)
     }
 }
 
@@ -233,25 +261,41 @@ mod tests {
 
     /// Unbounded keys under canonical, worked by hand: at 16833409
     /// (`81 db 00 01`) byte 4 makes the map's only key a str32 of
-    /// 0x000105xx bytes, and the uint64 after it ends the document some
-    /// 16.7 MB short. At 16833410 (`82 db 00 01`) a second entry takes the
-    /// rest: the key is `0x00010501` = 66817 bytes (byte 5, its length's
-    /// last byte, is the smallest a name takes: 0x01), so the uint64 is at
-    /// 6 + 66817 = 66823 and the binary's data runs from 66831 to the
-    /// last byte but one: 16833410 - 66831 - 1 = 16766578 = 0x00ffd672.
+    /// 0x000105xx bytes, and byte 5, its length's last byte, is the
+    /// smallest a name takes (0x01): a key of 0x00010501 = 66817 bytes.
+    /// Its value, the document's last, must hold the rest: a uint64 would
+    /// end the document 16.7 MB short, so it is an array16 (`dc 80`, a
+    /// two-byte character) whose count's low byte ends the name. The
+    /// binary's data then runs from 6 + 66817 + 8 = 66831 to the last byte
+    /// but one: 16833409 - 66831 - 1 = 16766577 = 0x00ffd671, written as
+    /// the array's first elements: the integer 0x71, then a fixext4 (0xd6)
+    /// of type -1 (0xff, a timestamp) whose data starts with the length's
+    /// 0x00 and the subtype 0x00.
     #[test]
-    fn the_next_candidate_when_the_first_cannot_hold_it() {
+    fn an_array_holds_what_a_uint64_cannot() {
         let keys = KeySpec::new(FirstChar::Alnum, Kmax::Unbounded);
-        let (len, blob) = first_constructed(Profile::Canonical, &keys, &[16_833_409, 16_833_410], 2).expect("built");
-        assert_eq!(len, 16_833_410);
-        assert_eq!(blob.len(), 16_833_410);
-        assert_eq!(blob[..6], [0x82, 0xdb, 0x00, 0x01, 0x05, 0x01]);
+        let blob = construct(Profile::Canonical, &keys, 16_833_409).expect("built");
+        assert_eq!(blob.len(), 16_833_409);
+        assert_eq!(blob[..6], [0x81, 0xdb, 0x00, 0x01, 0x05, 0x01]);
         assert!(blob[6..66823].iter().all(|&b| b == b'0'));
+        assert_eq!(blob[66823..66831], [0xdc, 0x80, 0x00, 0x71, 0xd6, 0xff, 0x00, 0x00]);
+        assert_eq!(blob[16_833_408], 0x00);
+    }
+
+    /// A candidate the construction cannot use is passed over: the post's
+    /// first colliding length for these keys, 121473 (`81 da 01 00`), has
+    /// a key's first byte at byte 4, which a key of `[A-Za-z0-9_]` never
+    /// makes 0x05.
+    #[test]
+    fn the_first_candidate_built_is_taken() {
+        let keys = KeySpec::new(FirstChar::Alnum, Kmax::Unbounded);
+        assert_eq!(construct(Profile::Canonical, &keys, 121_473), None);
+        let (len, _) = first_constructed(Profile::Canonical, &keys, &[121_473, 16_833_409], 2).expect("built");
+        assert_eq!(len, 16_833_409);
         assert_eq!(
-            blob[66823..66832],
-            [0xcf, 0x80, 0x00, 0x72, 0xd6, 0xff, 0x00, 0x00, 0x00]
+            first_constructed(Profile::Canonical, &keys, &[121_473, 16_833_409], 1),
+            None
         );
-        assert_eq!(first_constructed(Profile::Canonical, &keys, &[16_833_409], 1), None);
     }
 
     /// Keys of at most 31 bytes: no str header is the start of a UTF-8

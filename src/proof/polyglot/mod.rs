@@ -353,6 +353,28 @@ mod tests {
         verify(Profile::Map32Header, &keys, &blob).unwrap();
     }
 
+    /// Where the search stops at a candidate the construction cannot use,
+    /// the next one it builds is reported above the lower bound, not as
+    /// the bound: with no budget the search stops at once, at 121473
+    /// (which `construct`'s tests show no construction at), and 16833409
+    /// is built.
+    #[test]
+    fn a_polyglot_above_the_lower_bound_is_only_found() {
+        let keys = KeySpec::new(FirstChar::Alnum, Kmax::Unbounded);
+        let limits = Limits { depth: 3, states: 0 };
+        let (outcome, _) = search_among(Profile::Canonical, &keys, &[121_473, 16_833_409], limits);
+        let Outcome::Between {
+            lower: 121_473,
+            budget_spent: true,
+            len: 16_833_409,
+            blob,
+        } = outcome
+        else {
+            panic!("{outcome:?}");
+        };
+        verify(Profile::Canonical, &keys, &blob).unwrap();
+    }
+
     /// Where keys may hold any ASCII byte, the lower bound 223 is met by
     /// the hand-made polyglot: 223 is exact there (for any-width too:
     /// `prefixproof polyglot --profile any-width --keys '[\x00-\x7f]{1,255}'
