@@ -20,6 +20,13 @@
 //! The walk shares only the format layer with the oracle, so a mutant of
 //! either side's grammar or arithmetic shows up here as a length on one
 //! side only.
+//!
+//! Four bytes in, nearly every state still has a value free to absorb any
+//! length, so the walk's exact arithmetic for what is left near a
+//! document's end (a key claimed from its map, a body written byte by byte,
+//! a rigid remainder) is checked apart, on paths worked by hand to 223
+//! bytes: `walk::extensions`, the walk's own generation past the prefix,
+//! asked about one path at a time.
 
 use prefixproof::msgpack::{FirstChar, KeySpec, Kmax, Profile};
 use prefixproof::proof::oracle::Parser;
@@ -202,4 +209,109 @@ fn walk_and_oracle_agree_on_a_report_configuration() {
     // The bound of this configuration, derived by hand in
     // tests/common/mod.rs: the set starts there.
     assert_eq!(walked.first(), Some(&223));
+}
+
+/// Whether the walk, generating from `len`'s four-byte prefix, reaches a
+/// document of exactly `len` bytes that starts with `path` (which starts
+/// with that prefix): `walk::extensions` asked only about `path`'s own
+/// bytes, so the answer is the walk's arithmetic on that one state.
+fn walk_reaches(profile: Profile, keys: &str, len: u32, path: &[u8]) -> bool {
+    walk_reaches_with_first(profile, keys, None, len, path)
+}
+
+/// [`walk_reaches`], with a top-level first key of its own language.
+fn walk_reaches_with_first(profile: Profile, keys: &str, first: Option<&str>, len: u32, path: &[u8]) -> bool {
+    assert_eq!(path[..4], len.to_le_bytes(), "the path starts with the length's prefix");
+    let keys = KeySpec::from_patterns(keys, first, u32::MAX as u64).expect("a valid language");
+    let (kept, asked) = walk::extensions(profile, &keys, len, path.len() as u64 - 4, &mut |bytes| {
+        path.starts_with(bytes)
+    });
+    assert!(asked > 0, "the walk could not extend the prefix at all");
+    kept == 1
+}
+
+/// The smallest rest of a document near its end, worked by hand, where the
+/// walk must be exact and not merely a bound: at 223 bytes under
+/// map32-header (`df 00 00 00`, then the map's count), with one path kept.
+#[test]
+fn the_walk_is_exact_near_the_end_of_a_document() {
+    let p = Profile::Map32Header;
+    let path = |parts: &[&[u8]]| parts.concat();
+    // A key being written claims one key of its length from the rest of its
+    // map. Keys bb, cc and a 208-byte one; 3 entries, the first key "b..."
+    // (7 bytes so far): it must be bb, so the others are cc and the long
+    // key: 5 + 4 + 4 + (2 + 208 + 1) = 224 bytes at least. Without the
+    // claim bb and cc would do, with room to spare. With a 207-byte key
+    // the same start makes exactly 223.
+    let start: &[u8] = &[0xdf, 0, 0, 0, 3, 0xa2, b'b'];
+    assert!(!walk_reaches(p, "bb|cc|d{208}", 223, start));
+    assert!(walk_reaches(p, "bb|cc|d{207}", 223, start));
+    // A key of 216 bytes with one written (8 bytes so far): 215 more, then
+    // a value of at least one byte: 224 at least. A key of 215: 223. (The
+    // key "a" lets other documents of 223 bytes exist, so the prefix
+    // itself is alive.)
+    assert!(!walk_reaches(p, "a|d{216}", 223, &[0xdf, 0, 0, 0, 1, 0xd9, 216, b'd']));
+    assert!(walk_reaches(p, "a|d{215}", 223, &[0xdf, 0, 0, 0, 1, 0xd9, 215, b'd']));
+    // An array's last element, once its header is written, is all that
+    // is left: key "a", an array of one element, a bin8 of n bytes (10
+    // bytes so far). Nothing is free any more, so only 10 + n is reached.
+    let bin = |n: u8| path(&[&[0xdf, 0, 0, 0, 1, 0xa1, b'a', 0x91, 0xc4], &[n]]);
+    assert!(walk_reaches(p, "a", 223, &bin(213)));
+    assert!(!walk_reaches(p, "a", 223, &bin(212)));
+    // A str value whose last byte must finish a UTF-8 character: a
+    // 182-byte key, then a 32-byte str (`d9 20`) of 30 ASCII bytes and the
+    // lead byte 0xc3: 222 bytes so far, and the one left must be its
+    // continuation, which makes 223.
+    let text = path(&[
+        &[0xdf, 0, 0, 0, 1, 0xd9, 182],
+        &[b'k'; 182],
+        &[0xd9, 32],
+        &[b'x'; 30],
+        &[0xc3],
+    ]);
+    assert_eq!(text.len(), 222);
+    assert!(walk_reaches(p, "k{182}", 223, &text));
+    // A first key of its own language outside the others' takes none of
+    // theirs: other keys `ab`, first keys `ab|ac`. After the first key "ac"
+    // a second key "a..." can still be "ab" (then its value takes the rest);
+    // after the first key "ab" it cannot be anything.
+    let second_key = |first: u8| [0xdf, 0, 0, 0, 2, 0xa2, b'a', first, 0x00, 0xa2, b'a'];
+    assert!(walk_reaches_with_first(p, "ab", Some("ab|ac"), 223, &second_key(b'c')));
+    assert!(!walk_reaches_with_first(p, "ab", Some("ab|ac"), 223, &second_key(b'b')));
+}
+
+/// Bodies written byte by byte, worked by hand: a body ends with its last
+/// byte (and the next element starts right after), a str's bytes are UTF-8
+/// and its last byte cannot leave a character unfinished, and the raw
+/// strs of any-width take any byte. Key "a", 223 bytes in all.
+#[test]
+fn the_walk_writes_bodies_byte_by_byte() {
+    let m32 = Profile::Map32Header;
+    let path = |parts: &[&[u8]]| parts.concat();
+    let start: &[u8] = &[0xdf, 0, 0, 0, 1, 0xa1, b'a'];
+    // An array of two bins: one byte (`c4 01 78`), then a bin8 of 210:
+    // 13 bytes so far and 210 to come.
+    assert!(walk_reaches(
+        m32,
+        "a",
+        223,
+        &path(&[start, &[0x92, 0xc4, 1, b'x', 0xc4, 210]])
+    ));
+    // The same with two strs: `a1 78`, then a str8 of 211.
+    assert!(walk_reaches(
+        m32,
+        "a",
+        223,
+        &path(&[start, &[0x92, 0xa1, b'x', 0xd9, 211]])
+    ));
+    // A str8 of 214 whose first byte is 0xff: not UTF-8 under map32-header
+    // (canonical strs), but a raw str's byte under any-width.
+    let ff = path(&[start, &[0xd9, 214, 0xff]]);
+    assert!(!walk_reaches(m32, "a", 223, &ff));
+    assert!(walk_reaches(Profile::AnyWidth, "a", 223, &ff));
+    // A str8 of 214 whose last byte is a lead byte (0xc3): the character
+    // cannot be finished. With an ASCII last byte it can.
+    let last = |b: u8| path(&[start, &[0xd9, 214], &[b'x'; 213], &[b]]);
+    assert!(!walk_reaches(m32, "a", 223, &last(0xc3)));
+    assert!(walk_reaches(m32, "a", 223, &last(b'x')));
 }

@@ -63,8 +63,9 @@ const BINARY: u8 = 0x05;
 /// or entries follow).
 const OPENERS: [u8; 3] = [0xcf, 0xdc, 0xde];
 
-/// How many ways of writing the name (key header and key choices) one
-/// candidate length may try before the construction gives up on it.
+/// How many names (key header and key choices, each ending where a value
+/// comes) one candidate length may try to start the binary after before
+/// the construction gives up on it.
 const TRIES: u32 = 64;
 
 /// A polyglot of exactly `len` bytes by the construction above, checked by
@@ -103,7 +104,7 @@ struct Build<'a> {
 
 impl Build<'_> {
     /// Extend the binary's name with msgpack bytes, depth first, until a
-    /// value comes where the uint64 can go.
+    /// value comes, where the binary can start.
     fn name(&self, p: &Parser, b: &BsonPrefix, blob: &mut Vec<u8>, tries: &mut u32) -> Option<Vec<u8>> {
         match p.expect() {
             Expect::Value => {
