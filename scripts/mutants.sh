@@ -4,27 +4,41 @@
 #
 # cargo-mutants rewrites one spot of the proof core at a time (a `>` made
 # `>=`, a function made to return a default, ...), rebuilds, and runs a
-# fast test selection; a mutant the tests do not fail on is "missed". This
-# runs every mutant of the proof core's files and writes
+# fast test selection; a mutant the tests do not fail on is "missed".
 #
+# The record is committed, so a run can be split into sittings across
+# sessions and machines:
+#
+#   reports/mutants-outcomes.txt every mutant tested so far: its outcome
+#                              (caught, missed, timeout, unviable), the git
+#                              hash of its file's content when it was
+#                              tested, and its name
 #   reports/mutants.csv        per file: mutants, caught, missed, equivalent,
-#                              unviable, timeouts
+#                              unviable, timeouts, and not yet run (never
+#                              tested, or its file changed since)
 #   reports/mutants-missed.txt the missed mutants not declared equivalent
 #                              (should be empty), and the timeouts (mutants
 #                              that made the tests hang: noticed, slowly)
-#   reports/mutants-run.txt    how long each part took, on how many jobs and
-#                              cores, when and at which commit
+#   reports/mutants-run.txt    each sitting: which part, how long, on how
+#                              many jobs and cores, when, at which commit
+#
+# A sitting skips the mutants the record has as caught, unviable or timed
+# out in a file whose content has not changed since (cargo-mutants
+# --iterate): tests are only ever added, so a mutant once noticed stays
+# noticed. Everything else is tested: mutants never run, missed ones
+# (perhaps caught by a new test), and every mutant of a file that changed.
+# FRESH=1 tests everything again.
+# An interrupted sitting (Ctrl-C, a lost machine) keeps what it finished.
 #
 # Mutants that cannot change any result are declared in
 # reports/mutants-equivalent.txt, one per line with the reason after " ## ".
 #
-# It takes hours (see the README); it is a record, not a CI step.
+# It takes hours (reports/mutants-run.txt); it is a record, not a CI step.
 #
 # Usage: scripts/mutants.sh [FILE...]   (default: the whole proof core)
-# Environment: JOBS (default 2), MUTANTS_OUT (default target/mutants-run),
-# RESUME=1 to go on with an interrupted run: mutants already caught or
-# unviable in MUTANTS_OUT are not tested again (cargo-mutants --iterate),
-# and the times of all the sittings add up in the record.
+#        scripts/mutants.sh --record    (only rewrite the record's summaries)
+# Environment: JOBS (default 2), MUTANTS_OUT (default target/mutants-run,
+# cargo-mutants' own output of the latest sitting), FRESH=1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -64,128 +78,196 @@ core_files=(
 files=("$@")
 [ ${#files[@]} -gt 0 ] || files=("${core_files[@]}")
 
-# The fast selection (about 15 s of CPU a run): the library's unit tests, the
-# oracle against hand-derived sets, the exhaustive enumeration of small
-# documents, the hand-written explanations, and the walk against the oracle
-# on every length for small key languages, and the witness builder and
-# checks. The build is restricted to the
-# same targets (--cargo-arg), or every mutant would also rebuild the slow
-# tests, and leaves out the store readers (no SQLite to compile for the
-# baseline; none of these tests reads a store). Mutants of the key-language automaton (lang.rs) run apart: they
-# need its brute-force unit tests, which the other files' mutants skip. The
-# polyglot searches' unit tests are left out too: they drive the walk and
-# the oracle through minutes of search whenever a mutant only slows them,
-# and walk_exact and the oracle tests already check both exactly.
+record=reports/mutants-outcomes.txt
+runlog=reports/mutants-run.txt
+# The sittings so far, and this one's, while it runs.
+mkdir -p "$out"
+sittings=$out/sittings.txt
+[ -f "$record" ] || printf '# outcome\tfile hash\tmutant (see scripts/mutants.sh)\n' >"$record"
+
+# The git hash of a file's content, short: what a recorded outcome is valid for.
+content_hash() { git hash-object -- "$1" | cut -c1-12; }
+# The file a mutant's name starts with ("src/a.rs:12:5: replace ...").
+# Recorded outcomes of FILES whose content is unchanged, as OUTCOME<TAB>NAME.
+recorded() { # FILES...
+    local f
+    for f in "$@"; do
+        awk -F'\t' -v f="$f" -v h="$(content_hash "$f")" \
+            '$2 == h && index($3, f ":") == 1 { print $1 "\t" $3 }' "$record"
+    done
+}
+
+# Folds a sitting's outcomes for FILES into the record: what it tested gets
+# its new outcome; what it skipped keeps the recorded one; the files' other
+# lines (an older content's) go.
+merge() { # DIR FILES...
+    local dir=$1 tmp
+    shift
+    tmp=$(mktemp)
+    {
+        local o
+        for o in caught missed timeout unviable; do
+            sed "s/^/$o\t/" "$dir/$o.txt" 2>/dev/null || true
+        done
+        recorded "$@" | awk -F'\t' 'NR == FNR { skipped[$0] = 1; next }
+            ($2 in skipped) { print }' "$dir/previously_caught.txt" - 2>/dev/null || true
+    } >"$tmp.sitting"
+    local f hashes=()
+    for f in "$@"; do hashes+=("$f" "$(content_hash "$f")"); done
+    awk -F'\t' -v pairs="${hashes[*]}" '
+        BEGIN { n = split(pairs, p, " "); for (i = 1; i < n; i += 2) hash[p[i]] = p[i + 1] }
+        FNR == NR { if (/^#/) print; else { file = $3; sub(/:.*/, "", file); if (!(file in hash)) print }; next }
+        { file = $2; sub(/:.*/, "", file); print $1 "\t" hash[file] "\t" $2 }
+    ' "$record" "$tmp.sitting" >"$tmp"
+    { grep '^#' "$tmp" || true; grep -v '^#' "$tmp" | sort -t"$(printf '\t')" -k3,3V -u || true; } >"$record"
+    rm -f "$tmp" "$tmp.sitting"
+}
+
+status=0
 run() { # NAME FILES... -- TARGETS... -- TEST-BINARY-ARGS...
     local name=$1
     shift
-    local args=() nfiles=0
-    while [ "$1" != -- ]; do args+=(--file "$1"); nfiles=$((nfiles + 1)); shift; done
+    local args=() part=()
+    while [ "$1" != -- ]; do args+=(--file "$1"); part+=("$1"); shift; done
     shift
     while [ "$1" != -- ]; do args+=("--cargo-arg=$1"); shift; done
     shift
-    [ "$nfiles" -gt 0 ] || return 0
-    local status=0
-    local iterate=()
-    if [ "${RESUME:-0}" = 1 ] && [ -d "$out/$name/mutants.out" ]; then
-        iterate=(--iterate)
-    else
-        rm -rf "${out:?}/$name"
+    [ ${#part[@]} -gt 0 ] || return 0
+    rm -rf "${out:?}/$name"
+    mkdir -p "$out/$name/mutants.out"
+    if [ "${FRESH:-0}" != 1 ]; then
+        recorded "${part[@]}" | awk -F'\t' '$1 != "missed" { print $2 }' \
+            >"$out/$name/mutants.out/previously_caught.txt"
     fi
-    mkdir -p "$out/$name"
-    local start commit
+    local start commit part_status=0
     start=$(date +%s)
-    commit=$(git rev-parse --short HEAD)$(git diff --quiet || echo ' with uncommitted changes')
-    cargo mutants --test-tool nextest --profile mutants --jobs "$jobs" --timeout 300 --build-timeout 1200 \
-        --output "$out/$name" "${iterate[@]}" "${args[@]}" -- -- "$@" || status=$?
-    local took=$(($(date +%s) - start))
-    # A resumed run adds a sitting to the record.
-    [ ${#iterate[@]} -gt 0 ] || : >"$out/$name/took.txt"
-    echo "$name ($nfiles files): $((took / 3600)) h $((took % 3600 / 60)) min on $jobs jobs, $(nproc) cores," \
-        "$(date -u +%Y-%m-%d), commit $commit${iterate[*]:+ (resumed)}" \
-        >>"$out/$name/took.txt"
+    # Uncommitted changes anywhere count: a new test decides outcomes too.
+    commit=$(git rev-parse --short HEAD)$(git diff --quiet HEAD || echo ' with uncommitted changes')
+    cargo mutants --test-tool nextest --profile mutants --jobs "$jobs" --timeout 60 --build-timeout 1200 \
+        --output "$out/$name" --iterate "${args[@]}" -- -- "$@" || part_status=$?
+    local took=$(($(date +%s) - start)) tested
+    tested=$(cat "$out/$name"/mutants.out/{caught,missed,timeout,unviable}.txt 2>/dev/null | wc -l)
+    merge "$out/$name/mutants.out" "${part[@]}"
+    local how=
+    [ "${FRESH:-0}" != 1 ] || how=fresh
     # 0: all caught; 2: some missed; 3: some timed out. Anything else is a
     # failure of the run itself (the baseline tests failed, a build broke),
-    # or an interruption: the sitting's time is kept, and RESUME=1 goes on.
-    case $status in
+    # or an interruption: what it finished is in the record all the same.
+    case $part_status in
         0 | 2 | 3) ;;
         *)
-            sed -i '$ s/$/, interrupted or failed (exit '"$status"')/' "$out/$name/took.txt"
-            echo "cargo mutants stopped (exit $status); see $out/$name/mutants.out/debug.log;" \
-                "RESUME=1 $0 goes on from here" >&2
-            exit "$status"
+            how="${how:+$how, }stopped (exit $part_status)"
+            status=$part_status
+            echo "cargo mutants stopped (exit $part_status); see $out/$name/mutants.out/debug.log;" \
+                "what it finished is recorded, and running $0 again goes on from there" >&2
             ;;
     esac
+    echo "sitting: $name, ${#part[@]} files, $tested mutants tested in $((took / 3600)) h $((took % 3600 / 60)) min" \
+        "on $jobs jobs, $(nproc) cores, $(date -u +%Y-%m-%d), commit $commit${how:+ ($how)}" >>"$sittings"
 }
-lang=()
-rest=()
-for f in "${files[@]}"; do
-    if [ "$f" = src/msgpack/lang.rs ]; then lang+=("$f"); else rest+=("$f"); fi
-done
 
-run lang "${lang[@]}" -- --no-default-features --lib --test=oracle_exhaustive --test=walk_exact --
-run core "${rest[@]}" -- --no-default-features --lib --test=oracle_exact --test=oracle_exhaustive --test=explain \
-    --test=walk_exact --test=witness \
-    -- --skip msgpack::lang --skip proof::polyglot
-
-# Every outcome list of both runs, one mutant per line. A resumed run
-# lists what earlier sittings caught in previously_caught.txt.
-outcomes() {
-    local o
-    for o in "$@"; do
-        cat "$out"/*/mutants.out/"$o".txt 2>/dev/null || true
-        [ "$o" != caught ] || cat "$out"/*/mutants.out/previously_caught.txt 2>/dev/null || true
+if [ "${1:-}" != --record ]; then
+    lang=()
+    rest=()
+    for f in "${files[@]}"; do
+        if [ "$f" = src/msgpack/lang.rs ]; then lang+=("$f"); else rest+=("$f"); fi
     done
-}
+    grep '^sitting: ' "$runlog" >"$sittings" 2>/dev/null || true
+    # The fast selection (about 15 s of CPU a run): the library's unit
+    # tests, the oracle against hand-derived sets, the exhaustive
+    # enumeration of small documents, the hand-written explanations, the
+    # walk against the oracle on every length for small key languages, and
+    # the witness builder and checks. The build is restricted to the same
+    # targets (--cargo-arg), or every mutant would also rebuild the slow
+    # tests, and leaves out the store readers (no SQLite to compile; none
+    # of these tests reads a store). Mutants of the key-language automaton
+    # (lang.rs) run apart: they need its brute-force unit tests, which the
+    # other files' mutants skip. The polyglot searches' unit tests are left
+    # out: they drive the walk and the oracle through minutes of search
+    # whenever a mutant only slows them, and walk_exact and the oracle
+    # tests already check both exactly.
+    # lang.rs first against its own unit tests alone (the brute-force
+    # counts): that build is the library's test binary only, a third of the
+    # full selection's, and catches most of its mutants. Only what it
+    # misses goes on to the full selection.
+    run lang-unit "${lang[@]}" -- --no-default-features --lib -- --skip proof::polyglot
+    run lang "${lang[@]}" -- --no-default-features --lib --test=oracle_exhaustive --test=walk_exact \
+        -- --skip proof::polyglot
+    run core "${rest[@]}" -- --no-default-features --lib --test=oracle_exact --test=oracle_exhaustive --test=explain \
+        --test=walk_exact --test=witness \
+        -- --skip msgpack::lang --skip proof::polyglot
+else
+    grep '^sitting: ' "$runlog" >"$sittings" 2>/dev/null || true
+fi
+
+# The summaries, from the record alone.
 # A mutant's name without its line and column, so the equivalent list
-# survives edits elsewhere in the file.
+# survives edits elsewhere in the file. One declaration excuses one missed
+# mutant: where cargo-mutants makes the same change at two places of one
+# function (two `+` made `*`), each needs a line of its own, so a new
+# mutant of the same name cannot hide behind an old declaration.
 strip_position() { sed -E 's/^([^:]+):[0-9]+:[0-9]+: /\1: /'; }
-equivalent=$(sed -E '/^#/d; /^$/d; s/ ## .*//' reports/mutants-equivalent.txt)
-is_equivalent() { grep -qxF -- "$1" <<<"$equivalent"; }
+declare -A declared=()
+while IFS= read -r d; do
+    declared[$d]=$((${declared[$d]:-0} + 1))
+done < <(sed -E '/^#/d; /^$/d; s/ ## .*//' reports/mutants-equivalent.txt)
+is_equivalent() { # excuses the mutant if a declaration of its name is left
+    local n=${declared[$1]:-0}
+    [ "$n" -gt 0 ] || return 1
+    declared[$1]=$((n - 1))
+}
 
 csv=reports/mutants.csv
 missed_report=reports/mutants-missed.txt
-echo "file,mutants,caught,missed,equivalent,unviable,timeouts" >"$csv"
+echo "file,mutants,caught,missed,equivalent,unviable,timeouts,not run" >"$csv"
 : >"$missed_report"
 total_missed=0
-# The record covers the whole proof core, from the latest results of each
-# part (lang.rs and the rest run apart, and either can be rerun alone).
-not_run=()
+total_not_run=0
+declare -A complete=()
 for f in "${core_files[@]}"; do
-    if ! outcomes caught unviable missed timeout | grep -q "^$f:"; then
-        not_run+=("$f")
-        continue
-    fi
-    count() { outcomes "$1" | grep -c "^$f:" || true; }
+    outcomes=$(recorded "$f")
+    count() { grep -c "^$1"$'\t' <<<"$outcomes" || true; }
+    all=$(cargo mutants --list --file "$f" | wc -l)
     caught=$(count caught)
     unviable=$(count unviable)
     timeouts=$(count timeout)
     missed=0
     equiv=0
-    while IFS= read -r m; do
-        [ -n "$m" ] || continue
+    while IFS=$'\t' read -r _ m; do
         if is_equivalent "$(strip_position <<<"$m")"; then
             equiv=$((equiv + 1))
         else
             missed=$((missed + 1))
             echo "missed: $m" >>"$missed_report"
         fi
-    done < <(outcomes missed | grep "^$f:" || true)
-    outcomes timeout | grep "^$f:" | sed 's/^/timed out: /' >>"$missed_report" || true
-    total=$((caught + missed + equiv + unviable + timeouts))
-    echo "$f,$total,$caught,$missed,$equiv,$unviable,$timeouts" >>"$csv"
+    done < <(grep $'^missed\t' <<<"$outcomes" || true)
+    grep $'^timeout\t' <<<"$outcomes" | cut -f2 | sed 's/^/timed out: /' >>"$missed_report" || true
+    not_run=$((all - caught - missed - equiv - unviable - timeouts))
+    echo "$f,$all,$caught,$missed,$equiv,$unviable,$timeouts,$not_run" >>"$csv"
     total_missed=$((total_missed + missed))
+    total_not_run=$((total_not_run + not_run))
+    complete[$f]=$((not_run == 0))
+done
+
+# In a file whose every mutant has run, a declaration left over means fewer
+# mutants of that name are missed than declared: a test now catches it, or
+# the code changed. Said, not fatal.
+for d in "${!declared[@]}"; do
+    [ "${declared[$d]}" -gt 0 ] && [ "${complete[${d%%:*}]:-0}" = 1 ] &&
+        echo "declared equivalent, but not (or not so often) missed: $d" >&2
 done
 
 {
     echo "cargo-mutants $version"
-    cat "$out"/*/took.txt 2>/dev/null || true
-    [ ${#not_run[@]} -eq 0 ] || echo "not run yet: ${not_run[*]}"
-} >reports/mutants-run.txt
+    cat "$sittings"
+} >"$runlog"
+rm -f "$sittings"
 
 column -s, -t "$csv"
-cat reports/mutants-run.txt
+cat "$runlog"
+[ "$total_not_run" -eq 0 ] || echo "$total_not_run mutants not run yet (or their file changed since): run $0 again" >&2
 if [ "$total_missed" -gt 0 ]; then
     echo "$total_missed mutants missed; see $missed_report" >&2
-    exit 1
+    [ "$status" -ne 0 ] || status=1
 fi
+exit "$status"
