@@ -98,20 +98,21 @@ recorded() { # FILES...
 }
 
 # Folds a sitting's outcomes for FILES into the record: what it tested gets
-# its new outcome; what it skipped keeps the recorded one; the files' other
-# lines (an older content's) go.
+# its new outcome; the rest keep what the record says of them (a sitting cut
+# short leaves missed mutants missed until one tests them); the files' lines
+# from an older content go.
 merge() { # DIR FILES...
     local dir=$1 tmp
     shift
     tmp=$(mktemp)
     {
+        recorded "$@"
         local o
         for o in caught missed timeout unviable; do
             sed "s/^/$o\t/" "$dir/$o.txt" 2>/dev/null || true
         done
-        recorded "$@" | awk -F'\t' 'NR == FNR { skipped[$0] = 1; next }
-            ($2 in skipped) { print }' "$dir/previously_caught.txt" - 2>/dev/null || true
-    } >"$tmp.sitting"
+    } | awk -F'\t' '{ if (!($2 in outcome)) order[++n] = $2; outcome[$2] = $1 }
+        END { for (i = 1; i <= n; i++) print outcome[order[i]] "\t" order[i] }' >"$tmp.sitting"
     local f hashes=()
     for f in "$@"; do hashes+=("$f" "$(content_hash "$f")"); done
     awk -F'\t' -v pairs="${hashes[*]}" '
@@ -125,6 +126,9 @@ merge() { # DIR FILES...
 
 status=0
 run() { # NAME FILES... -- TARGETS... -- TEST-BINARY-ARGS...
+    # After a part that stopped (interrupted, or failed), the rest wait
+    # for the next sitting.
+    [ "$status" -eq 0 ] || return 0
     local name=$1
     shift
     local args=() part=()
@@ -143,7 +147,7 @@ run() { # NAME FILES... -- TARGETS... -- TEST-BINARY-ARGS...
     start=$(date +%s)
     # Uncommitted changes anywhere count: a new test decides outcomes too.
     commit=$(git rev-parse --short HEAD)$(git diff --quiet HEAD || echo ' with uncommitted changes')
-    cargo mutants --test-tool nextest --profile mutants --jobs "$jobs" --timeout 60 --build-timeout 1200 \
+    cargo mutants --test-tool nextest --profile mutants --jobs "$jobs" --minimum-test-timeout 60 --build-timeout 1200 \
         --output "$out/$name" --iterate "${args[@]}" -- -- "$@" || part_status=$?
     local took=$(($(date +%s) - start)) tested
     tested=$(cat "$out/$name"/mutants.out/{caught,missed,timeout,unviable}.txt 2>/dev/null | wc -l)
@@ -186,10 +190,9 @@ if [ "${1:-}" != --record ]; then
     # out: they drive the walk and the oracle through minutes of search
     # whenever a mutant only slows them, and walk_exact and the oracle
     # tests already check both exactly.
-    # lang.rs first against its own unit tests alone (the brute-force
-    # counts): that build is the library's test binary only, a third of the
-    # full selection's, and catches most of its mutants. Only what it
-    # misses goes on to the full selection.
+    # lang.rs first against the library's unit tests alone (its own are
+    # brute-force counts), which builds the library's test binary alone;
+    # only what they miss goes on to the full selection.
     run lang-unit "${lang[@]}" -- --no-default-features --lib -- --skip proof::polyglot
     run lang "${lang[@]}" -- --no-default-features --lib --test=oracle_exhaustive --test=walk_exact \
         -- --skip proof::polyglot
