@@ -152,8 +152,18 @@ impl Build<'_> {
         }
     }
 
-    /// Feed `bytes` to copies of both readers; if both take them and `len`
-    /// stays reachable, go on with the name.
+    /// Copies of both readers after `bytes`, if both take them and `len`
+    /// stays reachable.
+    fn both_take(&self, p: &Parser, b: &BsonPrefix, bytes: &[u8]) -> Option<(Parser, BsonPrefix)> {
+        let mut b2 = b.clone();
+        if !bytes.iter().all(|&x| b2.feed(x)) {
+            return None;
+        }
+        let mut p2 = p.clone();
+        (p2.feed(bytes) && p2.lengths().contains(self.len as u128)).then_some((p2, b2))
+    }
+
+    /// Go on with the name after `bytes`, none of them its end (0x00).
     fn try_bytes(
         &self,
         p: &Parser,
@@ -162,14 +172,10 @@ impl Build<'_> {
         bytes: &[u8],
         tries: &mut u32,
     ) -> Option<Vec<u8>> {
-        let mut b2 = b.clone();
-        if !bytes.iter().all(|&x| x != 0 && b2.may_accept(x) && b2.feed(x)) {
+        if bytes.contains(&0x00) {
             return None;
         }
-        let mut p2 = p.clone();
-        if !p2.feed(bytes) || !p2.lengths().contains(self.len as u128) {
-            return None;
-        }
+        let (p2, b2) = self.both_take(p, b, bytes)?;
         let at = blob.len();
         blob.extend_from_slice(bytes);
         let found = self.name(&p2, &b2, blob, tries);
@@ -187,11 +193,10 @@ impl Build<'_> {
         }
         for marker in OPENERS {
             for c in 0x80..=0xbfu8 {
-                let (mut p2, mut b2) = (p.clone(), b.clone());
                 let bytes = [marker, c];
-                if !bytes.iter().all(|&x| b2.feed(x)) || !p2.feed(&bytes) || !p2.lengths().contains(self.len as u128) {
+                let Some((p2, b2)) = self.both_take(p, b, &bytes) else {
                     continue;
-                }
+                };
                 let mut start = blob.to_vec();
                 start.extend_from_slice(&bytes);
                 if let Some(found) = self.binary_from_here(&p2, &b2, &start) {
@@ -212,10 +217,7 @@ impl Build<'_> {
         let data_start = blob.len() as u64 + 6;
         let n = u32::try_from(self.len.checked_sub(data_start + 1)?).ok()?.to_le_bytes();
         let bytes = [0x00, n[0], n[1], n[2], n[3], 0x00];
-        let (mut p2, mut b2) = (p.clone(), b.clone());
-        if !bytes.iter().all(|&x| b2.feed(x)) || !p2.feed(&bytes) || !p2.lengths().contains(self.len as u128) {
-            return None;
-        }
+        self.both_take(p, b, &bytes)?;
         let mut start = blob.to_vec();
         start.extend_from_slice(&bytes);
         let mut whole = witness::build(self.profile, self.keys, self.len, &start).ok()?;
