@@ -168,3 +168,84 @@ fn the_checks_reject_bad_blobs() {
         })
     ));
 }
+
+/// The independent reader (`rmp-serde`, streaming) on every kind of value,
+/// written by hand: only a map may stand at the top, anything may stand
+/// inside, and a key must be a str; each other kind of key is named.
+#[test]
+fn the_independent_reader_takes_every_kind_of_value() {
+    let keys = alnum31();
+    let read = |hex: &str| witness::check_decoded_keys(&keys, &parse_hex(hex).unwrap());
+    // One value of each kind: nil, true, 1, -1, a float32 0, a float64 0, a
+    // str "a", a bin of one byte, an array of nil, a fixext1 of type 1.
+    let kinds = [
+        "c0",
+        "c3",
+        "01",
+        "ff",
+        "ca 00 00 00 00",
+        "cb 00 00 00 00 00 00 00 00",
+        "a1 61",
+        "c4 01 61",
+        "91 c0",
+        "d4 01 00",
+    ];
+    let names = [
+        "nil",
+        "true",
+        "1",
+        "-1",
+        "0",
+        "0",
+        "",
+        "bin or non-UTF-8 str of 1 bytes",
+        "an array",
+        "an ext",
+    ];
+    let mut checked = 0;
+    for (kind, name) in kinds.iter().zip(names) {
+        assert_eq!(read(kind), Err(CheckError::NotAMap), "{kind} at the top");
+        assert_eq!(read(&format!("81 a1 61 {kind}")), Ok(()), "{kind} as a value");
+        assert_eq!(read(&format!("81 a1 61 91 {kind}")), Ok(()), "{kind} in an array");
+        if *kind != "a1 61" {
+            assert_eq!(
+                read(&format!("81 {kind} c0")),
+                Err(CheckError::Keys(KeyProblem::NotStr(name.into()))),
+                "{kind} as a key"
+            );
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 10);
+    // A map as a key; a str that is not UTF-8 as a key, and as a value.
+    assert_eq!(
+        read("81 81 a1 61 c0 c0"),
+        Err(CheckError::Keys(KeyProblem::NotStr("a map".into())))
+    );
+    assert_eq!(
+        read("81 a1 ff c0"),
+        Err(CheckError::Keys(KeyProblem::NotStr(
+            "bin or non-UTF-8 str of 1 bytes".into()
+        )))
+    );
+    assert_eq!(read("81 a1 61 a1 ff"), Ok(()));
+    // The top-level map's first key follows its own language.
+    let first_z = KeySpec::from_patterns("[a-y]", Some("z"), 1).unwrap();
+    let read_first = |hex: &str| witness::check_decoded_keys(&first_z, &parse_hex(hex).unwrap());
+    assert_eq!(read_first("82 a1 7a c0 a1 61 c0"), Ok(()));
+    assert!(matches!(
+        read_first("82 a1 61 c0 a1 7a c0"),
+        Err(CheckError::Keys(KeyProblem::NotAllowed { .. }))
+    ));
+    // ...and a nested map's first key the other keys' language.
+    assert_eq!(read_first("81 a1 7a 81 a1 61 c0"), Ok(()));
+    assert!(matches!(
+        read_first("81 a1 7a 81 a1 7a c0"),
+        Err(CheckError::Keys(KeyProblem::NotAllowed { .. }))
+    ));
+    // Nothing may follow the one value; a count the bytes do not hold
+    // is a read error, not an allocation.
+    assert!(matches!(read("81 a1 61 c0 c0"), Err(CheckError::Undecodable(_))));
+    assert!(matches!(read("df ff ff ff ff a1 61"), Err(CheckError::Undecodable(_))));
+    assert!(matches!(read(""), Err(CheckError::Undecodable(_))));
+}

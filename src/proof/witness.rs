@@ -6,11 +6,10 @@
 //! keeps the target length in the oracle's set. Because the oracle is
 //! exact, greedy never gets stuck; if it does, the oracle admitted a length
 //! no document has, and the builder says so. Verification then trusts
-//! nothing the builder used: `rmpv` decodes the blob, the conformance
+//! nothing the builder used: `rmp-serde` reads the blob, the conformance
 //! checker walks it, the detector classifies it, and for the canonical
 //! profile `rmp-serde` must re-encode it to the same bytes.
 
-use crate::detect::decode::{decode_msgpack_ref, DecodeError};
 use crate::detect::{classify, Format, Reason};
 use crate::hex::hex;
 use crate::msgpack::keys::KeyError;
@@ -38,9 +37,9 @@ pub enum WitnessError {
 /// fails.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CheckError {
-    #[error("rmpv does not decode it as one value: {0}")]
+    #[error("rmp-serde does not read it as one value: {0}")]
     Undecodable(String),
-    #[error("rmpv decodes it, but not as a map")]
+    #[error("rmp-serde reads it, but not as a map")]
     NotAMap,
     #[error("{0}")]
     Keys(#[from] KeyProblem),
@@ -61,12 +60,6 @@ pub enum KeyProblem {
     NotAllowed { key: String, error: KeyError },
     #[error("duplicate key {0:?}")]
     Duplicate(String),
-}
-
-impl From<DecodeError> for CheckError {
-    fn from(e: DecodeError) -> Self {
-        CheckError::Undecodable(e.to_string())
-    }
 }
 
 /// Build a blob of exactly `len` bytes starting with `len`'s own four-byte
@@ -279,15 +272,11 @@ pub fn verify(profile: Profile, keys: &KeySpec, blob: &[u8]) -> Result<(), Check
 }
 
 /// Check that a blob is one conforming document (whatever the detector
-/// says): `rmpv` decodes it as one map with allowed, distinct keys, the
-/// conformance checker accepts it under `profile`, and for `canonical`,
-/// `rmp-serde` re-encodes it to the same bytes.
+/// says): `rmp-serde` reads it as one map with allowed, distinct keys and
+/// nothing after it, the conformance checker accepts it under `profile`,
+/// and for `canonical`, `rmp-serde` re-encodes it to the same bytes.
 pub fn verify_document(profile: Profile, keys: &KeySpec, blob: &[u8]) -> Result<(), CheckError> {
-    let value = decode_msgpack_ref(blob)?;
-    if !matches!(value, rmpv::ValueRef::Map(_)) {
-        return Err(CheckError::NotAMap);
-    }
-    check_keys(keys, &value)?;
+    check_decoded_keys(keys, blob)?;
     conformance::check(profile, keys, blob).map_err(|violation| CheckError::Nonconforming { profile, violation })?;
     if profile == Profile::Canonical {
         let v: rmpv::Value =
@@ -301,39 +290,226 @@ pub fn verify_document(profile: Profile, keys: &KeySpec, blob: &[u8]) -> Result<
     Ok(())
 }
 
-/// Every map (at any depth) has distinct str keys allowed by `keys` (the
-/// top-level map's first key by its own language, if it has one).
-pub fn check_keys(keys: &KeySpec, value: &rmpv::ValueRef) -> Result<(), KeyProblem> {
-    check_keys_at(keys, value, true)
+/// `rmp-serde`, a decoder independent of everything here, reads `blob` as
+/// exactly one map (nothing after it) in which every map, at any depth,
+/// has distinct str keys allowed by `keys` (the top-level map's first key
+/// by its own language, if it has one).
+///
+/// It streams: a witness's map can have a million entries, and a decoded
+/// tree of them (rmpv's) cost more than all the other checks together.
+pub fn check_decoded_keys(keys: &KeySpec, blob: &[u8]) -> Result<(), CheckError> {
+    use serde::de::{DeserializeSeed, IgnoredAny};
+    use serde::Deserialize;
+
+    let mut de = rmp_serde::Deserializer::from_read_ref(blob);
+    // The conformance checker's limit decides; this one only keeps the
+    // reader's recursion bounded.
+    de.set_max_depth(crate::msgpack::MAX_DEPTH + 1);
+    let problem = std::cell::RefCell::new(None);
+    let visit = Visit {
+        keys,
+        problem: &problem,
+        level: Level::Top,
+    };
+    let read = visit.deserialize(&mut de);
+    if let Some(found) = problem.into_inner() {
+        return Err(found);
+    }
+    read.map_err(|e| CheckError::Undecodable(e.to_string()))?;
+    // After the one value, the reader must find no marker at all.
+    match IgnoredAny::deserialize(&mut de) {
+        Err(rmp_serde::decode::Error::InvalidMarkerRead(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => Ok(()),
+        _ => Err(CheckError::Undecodable("bytes follow the one value".into())),
+    }
 }
 
-fn check_keys_at(keys: &KeySpec, value: &rmpv::ValueRef, top: bool) -> Result<(), KeyProblem> {
-    match value {
-        rmpv::ValueRef::Map(entries) => {
-            let mut names = Vec::with_capacity(entries.len());
-            for (i, (k, v)) in entries.iter().enumerate() {
-                let rmpv::ValueRef::String(s) = k else {
-                    return Err(KeyProblem::NotStr(k.to_string()));
-                };
-                let bytes = s.as_bytes();
-                let allowed = if top && i == 0 {
-                    keys.check_first(bytes)
-                } else {
-                    keys.check(bytes)
-                };
-                allowed.map_err(|error| KeyProblem::NotAllowed {
-                    key: String::from_utf8_lossy(bytes).into_owned(),
-                    error,
-                })?;
-                names.push(bytes);
-                check_keys_at(keys, v, false)?;
-            }
-            match first_repeat(&names) {
-                Some(i) => Err(KeyProblem::Duplicate(String::from_utf8_lossy(names[i]).into_owned())),
-                None => Ok(()),
-            }
+/// Where a value sits, for [`Visit`].
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Level {
+    /// The whole blob: must be a map, whose first key has its own language.
+    Top,
+    /// Anything inside it.
+    Inner,
+}
+
+/// `rmp-serde`'s visitor for one value of the blob. The first problem it
+/// finds is stored in `problem` (serde's own error type cannot carry it),
+/// and the read is stopped with a placeholder error.
+#[derive(Clone, Copy)]
+struct Visit<'a, 'k> {
+    keys: &'k KeySpec,
+    problem: &'a std::cell::RefCell<Option<CheckError>>,
+    level: Level,
+}
+
+impl Visit<'_, '_> {
+    fn stop<E: serde::de::Error>(&self, found: CheckError) -> E {
+        *self.problem.borrow_mut() = Some(found);
+        E::custom("stopped by a problem the verification reports")
+    }
+
+    /// A value that is not a map: fine inside, not at the top.
+    fn leaf<E: serde::de::Error>(&self) -> Result<(), E> {
+        match self.level {
+            Level::Top => Err(self.stop(CheckError::NotAMap)),
+            Level::Inner => Ok(()),
         }
-        rmpv::ValueRef::Array(items) => items.iter().try_for_each(|v| check_keys_at(keys, v, false)),
-        _ => Ok(()),
+    }
+
+    fn inner(&self) -> Self {
+        Visit {
+            level: Level::Inner,
+            ..*self
+        }
+    }
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Visit<'_, '_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Visit<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a msgpack value")
+    }
+
+    fn visit_map<M: serde::de::MapAccess<'de>>(self, mut map: M) -> Result<(), M::Error> {
+        // The header's count is untrusted: never reserve by it.
+        let mut names: Vec<&'de [u8]> = Vec::new();
+        while let Some(key) = map.next_key_seed(Key)? {
+            let key = match key {
+                KeyRead::Str(k) => k.as_bytes(),
+                KeyRead::Other(what) => return Err(self.stop(KeyProblem::NotStr(what).into())),
+            };
+            let allowed = if self.level == Level::Top && names.is_empty() {
+                self.keys.check_first(key)
+            } else {
+                self.keys.check(key)
+            };
+            if let Err(error) = allowed {
+                let key = String::from_utf8_lossy(key).into_owned();
+                return Err(self.stop(KeyProblem::NotAllowed { key, error }.into()));
+            }
+            names.push(key);
+            map.next_value_seed(self.inner())?;
+        }
+        match first_repeat(&names) {
+            Some(i) => {
+                let key = String::from_utf8_lossy(names[i]).into_owned();
+                Err(self.stop(KeyProblem::Duplicate(key).into()))
+            }
+            None => Ok(()),
+        }
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut items: A) -> Result<(), A::Error> {
+        self.leaf()?;
+        while items.next_element_seed(self.inner())?.is_some() {}
+        Ok(())
+    }
+
+    /// An ext (rmp-serde hands it over as its type and data).
+    fn visit_newtype_struct<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        self.leaf()?;
+        <serde::de::IgnoredAny as serde::Deserialize>::deserialize(d).map(|_| ())
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<(), E> {
+        self.leaf()
+    }
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<(), E> {
+        self.leaf()
+    }
+    fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<(), E> {
+        self.leaf()
+    }
+    fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<(), E> {
+        self.leaf()
+    }
+    fn visit_f32<E: serde::de::Error>(self, _: f32) -> Result<(), E> {
+        self.leaf()
+    }
+    fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<(), E> {
+        self.leaf()
+    }
+    fn visit_borrowed_str<E: serde::de::Error>(self, _: &'de str) -> Result<(), E> {
+        self.leaf()
+    }
+    /// A bin, or a str that is not UTF-8.
+    fn visit_borrowed_bytes<E: serde::de::Error>(self, _: &'de [u8]) -> Result<(), E> {
+        self.leaf()
+    }
+}
+
+/// What a map key read as.
+enum KeyRead<'de> {
+    Str(&'de str),
+    /// Anything else, described for the error.
+    Other(String),
+}
+
+/// Reads one map key.
+struct Key;
+
+impl<'de> serde::de::DeserializeSeed<'de> for Key {
+    type Value = KeyRead<'de>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<KeyRead<'de>, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Key {
+    type Value = KeyRead<'de>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a map key")
+    }
+
+    fn visit_borrowed_str<E: serde::de::Error>(self, s: &'de str) -> Result<KeyRead<'de>, E> {
+        Ok(KeyRead::Str(s))
+    }
+    fn visit_borrowed_bytes<E: serde::de::Error>(self, b: &'de [u8]) -> Result<KeyRead<'de>, E> {
+        Ok(KeyRead::Other(format!("bin or non-UTF-8 str of {} bytes", b.len())))
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> Result<KeyRead<'de>, E> {
+        Ok(KeyRead::Other("nil".into()))
+    }
+    fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<KeyRead<'de>, E> {
+        Ok(KeyRead::Other(v.to_string()))
+    }
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<KeyRead<'de>, E> {
+        Ok(KeyRead::Other(v.to_string()))
+    }
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<KeyRead<'de>, E> {
+        Ok(KeyRead::Other(v.to_string()))
+    }
+    fn visit_f32<E: serde::de::Error>(self, v: f32) -> Result<KeyRead<'de>, E> {
+        Ok(KeyRead::Other(v.to_string()))
+    }
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<KeyRead<'de>, E> {
+        Ok(KeyRead::Other(v.to_string()))
+    }
+    // Containers are read to their end (the reader checks their counts)
+    // before the key is refused.
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut items: A) -> Result<KeyRead<'de>, A::Error> {
+        while items.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(KeyRead::Other("an array".into()))
+    }
+    fn visit_map<M: serde::de::MapAccess<'de>>(self, mut map: M) -> Result<KeyRead<'de>, M::Error> {
+        while map
+            .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+            .is_some()
+        {}
+        Ok(KeyRead::Other("a map".into()))
+    }
+    fn visit_newtype_struct<D: serde::Deserializer<'de>>(self, d: D) -> Result<KeyRead<'de>, D::Error> {
+        serde::Deserialize::deserialize(d).map(|serde::de::IgnoredAny| KeyRead::Other("an ext".into()))
     }
 }

@@ -122,11 +122,18 @@ pub fn search_among(profile: Profile, keys: &KeySpec, candidates: &[u32], limits
 }
 
 /// The independent judges of a polyglot for `profile` and `keys`: the
-/// `bson` crate reads it as one valid document, and the witness checks
-/// (rmpv, the conformance checker, the key rules, the length prefix) as a
-/// conforming map the post's detector misreads.
+/// `bson` crate reads it as one valid document; `rmpv` decodes it as one
+/// map (polyglots are small, so its tree costs nothing here); and the
+/// witness checks (rmp-serde, the conformance checker, the key rules, the
+/// length prefix) accept it as a conforming map the post's detector
+/// misreads.
 pub fn verify(profile: Profile, keys: &KeySpec, blob: &[u8]) -> Result<(), String> {
     crate::detect::detectors::bson_valid(blob).map_err(|e| format!("the bson crate rejects it: {e}"))?;
+    match crate::detect::decode::decode_msgpack_ref(blob) {
+        Ok(rmpv::ValueRef::Map(_)) => {}
+        Ok(_) => return Err("rmpv decodes it, but not as a map".into()),
+        Err(e) => return Err(format!("rmpv does not decode it: {e}")),
+    }
     crate::proof::witness::verify(profile, keys, blob).map_err(|e| e.to_string())
 }
 
