@@ -224,6 +224,18 @@ impl KeySpec {
         self.first.as_ref().map(|f| &f.inside)
     }
 
+    /// The languages a key's remaining bytes are drawn from, in the order
+    /// a builder tries them: for the top-level map's first key (`first`)
+    /// with a language of its own, its keys outside the other keys'
+    /// language first (no later key can clash with one), then those inside;
+    /// otherwise the one language.
+    pub fn languages_to_complete(&self, first: bool) -> Vec<&KeyLang> {
+        match (&self.first, first) {
+            (Some(f), true) => vec![&f.outside, &f.inside],
+            _ => vec![&self.keys],
+        }
+    }
+
     /// The longest key (other than a first key of its own language).
     pub fn max_len(&self) -> u64 {
         self.keys.max_len()

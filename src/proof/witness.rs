@@ -13,7 +13,7 @@
 use crate::detect::{classify, Format, Reason};
 use crate::hex::hex;
 use crate::msgpack::keys::KeyError;
-use crate::msgpack::lang::{KeyCursor, KeyLang};
+use crate::msgpack::lang::KeyCursor;
 use crate::msgpack::write::{padding_value, write_narrowest_header};
 use crate::msgpack::{KeySpec, Kind, Profile};
 use crate::proof::conformance::{self, Violation};
@@ -127,11 +127,7 @@ pub fn build(profile: Profile, keys: &KeySpec, len: u64, prefix: &[u8]) -> Resul
                 // completions as the map has keys, so few are tried.
                 let (prefix, total, first) = p.key_in_progress().ok_or_else(|| stuck(&out, &p))?;
                 let (prefix, got) = (prefix.to_vec(), prefix.len() as u64);
-                let langs: Vec<&KeyLang> = match (first, keys.first_keys_outside(), keys.first_keys_inside()) {
-                    (true, Some(outside), Some(inside)) => vec![outside, inside],
-                    (true, _, _) => vec![keys.first_keys()],
-                    (false, _, _) => vec![keys.keys()],
-                };
+                let langs = keys.languages_to_complete(first);
                 let tries = p.current_map_keys().map_or(0, |k| k.len()) + 1;
                 let done = langs.into_iter().any(|lang| {
                     lang.walk(&prefix).is_some_and(|s| {

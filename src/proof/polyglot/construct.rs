@@ -43,7 +43,6 @@
 //! This module owns the construction; the grammar is the oracle's, the
 //! completion the witness builder's.
 
-use crate::msgpack::lang::KeyLang;
 use crate::msgpack::{KeySpec, Profile};
 use crate::proof::oracle::{Expect, Parser};
 use crate::proof::search::prefix_of;
@@ -130,12 +129,7 @@ impl Build<'_> {
                 // rule out at most as many as the map has.
                 let (written, total, first) = p.key_in_progress()?;
                 let (written, got) = (written.to_vec(), written.len() as u64);
-                let langs: Vec<&KeyLang> = match (first, self.keys.first_keys_outside(), self.keys.first_keys_inside())
-                {
-                    (true, Some(outside), Some(inside)) => vec![outside, inside],
-                    (true, _, _) => vec![self.keys.first_keys()],
-                    (false, _, _) => vec![self.keys.keys()],
-                };
+                let langs = self.keys.languages_to_complete(first);
                 let take = p.current_map_keys().map_or(0, |k| k.len()) + 1;
                 for lang in langs {
                     let Some(state) = lang.walk(&written) else { continue };
