@@ -192,10 +192,12 @@ if [ "${1:-}" != --record ]; then
     # tests already check both exactly.
     # lang.rs first against the library's unit tests alone (its own are
     # brute-force counts), which builds the library's test binary alone;
-    # only what they miss goes on to the full selection.
+    # only what they miss goes on to the full selection, which adds the
+    # counts against plain dynamic programming across a period's wrap
+    # (key_lang).
     run lang-unit "${lang[@]}" -- --no-default-features --lib -- --skip proof::polyglot
-    run lang "${lang[@]}" -- --no-default-features --lib --test=oracle_exhaustive --test=walk_exact \
-        -- --skip proof::polyglot
+    run lang "${lang[@]}" -- --no-default-features --lib --test=key_lang --test=oracle_exhaustive \
+        --test=walk_exact -- --skip proof::polyglot
     run core "${rest[@]}" -- --no-default-features --lib --test=oracle_exact --test=oracle_exhaustive --test=explain \
         --test=walk_exact --test=witness \
         -- --skip msgpack::lang --skip proof::polyglot

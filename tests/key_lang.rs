@@ -1,0 +1,220 @@
+//! The key-language counts against plain dynamic programming, on
+//! languages whose counts repeat with a period and whose keys are sparse,
+//! so that the answers cross the period's wrap-around: the next key length
+//! from every state, the number of completions, the cheapest keys' total
+//! size for many keys (past whole periods), and the k-th key of a length.
+//!
+//! The reference counts `c_s(r)` step by step over the automaton's
+//! transitions (`step` and `accepts`, which the regex tests pin down), with
+//! no period, no stored distances and no prefix sums: everything the
+//! language's own counting structure derives is checked against it.
+
+use std::collections::{HashMap, HashSet};
+
+use prefixproof::msgpack::lang::{KeyLang, State, StrHeaders, SATURATED};
+use prefixproof::msgpack::Profile;
+
+/// Longest length the reference counts to.
+const R: usize = 160;
+/// `from` values asked about (the answers then lie within `R`).
+const FROM: u64 = 70;
+
+/// Sparse languages with periods from 2 to 7 and several cycles.
+const PATTERNS: [&str; 5] = [
+    "(abcde)+",
+    "a(bc)*d?|x(yz)*",
+    "(ab|cde)+",
+    "((ab|cde)+f)?g",
+    "(abcdefg)+|(ab)+x",
+];
+
+/// The automaton's live states (reachable from the start), numbered.
+fn states(lang: &KeyLang) -> Vec<State> {
+    let mut seen: HashSet<State> = HashSet::from([lang.start()]);
+    let mut order = vec![lang.start()];
+    let mut i = 0;
+    while i < order.len() {
+        let s = order[i];
+        for b in 0..=255u8 {
+            if let Some(t) = lang.step(s, b) {
+                if seen.insert(t) {
+                    order.push(t);
+                }
+            }
+        }
+        i += 1;
+    }
+    order
+}
+
+/// `counts[r][i]`: strings of exactly `r` bytes leading from state `i` to
+/// acceptance (no cap), by `c(0) = accepts`, `c(r) = sum over bytes of
+/// c(r - 1)` at the successor.
+fn reference_counts(lang: &KeyLang, states: &[State]) -> Vec<Vec<u128>> {
+    let index: HashMap<State, usize> = states.iter().enumerate().map(|(i, s)| (*s, i)).collect();
+    let succ: Vec<Vec<usize>> = states
+        .iter()
+        .map(|s| {
+            (0..=255u8)
+                .filter_map(|b| lang.step(*s, b))
+                .map(|t| index[&t])
+                .collect()
+        })
+        .collect();
+    let mut counts = vec![states.iter().map(|s| lang.accepts(*s) as u128).collect::<Vec<_>>()];
+    for r in 1..=R {
+        let prev = &counts[r - 1];
+        let row = succ.iter().map(|ts| ts.iter().map(|t| prev[*t]).sum()).collect();
+        counts.push(row);
+    }
+    counts
+}
+
+fn languages() -> Vec<(String, KeyLang)> {
+    let mut out = Vec::new();
+    for p in PATTERNS {
+        for cap in [u32::MAX as u64, 23] {
+            let lang = KeyLang::new(p, cap).unwrap_or_else(|e| panic!("{p}: {e}"));
+            out.push((format!("{p} (cap {cap})"), lang));
+        }
+    }
+    out
+}
+
+/// From every state, after 0 or 2 bytes: the number of completions of
+/// every length (saturated) and the next length with one, against the
+/// reference.
+#[test]
+fn completions_and_next_lengths_match_the_reference() {
+    let mut asked = 0u64;
+    for (name, lang) in languages() {
+        let states = states(&lang);
+        let counts = reference_counts(&lang, &states);
+        let cap = lang.max_len();
+        for (i, s) in states.iter().enumerate() {
+            for got in [0u64, 2] {
+                for more in 0..=R as u64 {
+                    // Counts saturate at 2^32 - 1.
+                    let expected = if got + more <= cap {
+                        counts[more as usize][i].min(SATURATED as u128)
+                    } else {
+                        0
+                    };
+                    assert_eq!(
+                        lang.completions(*s, got, more) as u128,
+                        expected,
+                        "{name}: state {i}, got {got}, more {more}"
+                    );
+                }
+                for from in 0..=FROM {
+                    let expected = (from..=R as u64).find(|m| got + m <= cap && counts[*m as usize][i] > 0);
+                    assert_eq!(
+                        lang.next_completion_len(*s, got, from),
+                        expected,
+                        "{name}: state {i}, got {got}, from {from}"
+                    );
+                    asked += 1;
+                }
+            }
+        }
+    }
+    // 10 languages, 3 to 12 states each, 2 values of `got`, 71 of `from`.
+    assert!(asked > 10 * 3 * 2 * 71, "asked {asked}");
+}
+
+/// The cheapest total size of `n` keys (a canonical str header plus the
+/// bytes, shortest keys first), for `n` up to far past a period's worth of
+/// keys, with and without taken keys, against the reference counts.
+#[test]
+fn the_cheapest_keys_match_the_reference() {
+    let headers = StrHeaders::of(Profile::Canonical);
+    let mut checked = 0;
+    for (name, lang) in languages() {
+        let states = states(&lang);
+        let counts = reference_counts(&lang, &states);
+        let cap = lang.max_len().min(R as u64);
+        // Taken keys (as a map's finished keys would be): one of the
+        // shortest length, then also up to two of the third length.
+        let lengths: Vec<u64> = (0..=cap).filter(|l| counts[*l as usize][0] > 0).collect();
+        let third = (lengths[2], counts[lengths[2] as usize][0].min(2) as u64);
+        for taken in [vec![], vec![(lengths[0], 1u64)], vec![(lengths[0], 1), third]] {
+            // The free keys of each length, shortest first.
+            let free: Vec<(u64, u128)> = (0..=cap)
+                .map(|len| {
+                    let t: u64 = taken.iter().filter(|(l, _)| *l == len).map(|(_, t)| *t).sum();
+                    (len, counts[len as usize][0].saturating_sub(t as u128))
+                })
+                .collect();
+            for n in (1..=60u64).chain([100, 250, 1000]) {
+                let mut left = n as u128;
+                let mut total = 0u128;
+                for &(len, c) in &free {
+                    let used = c.min(left);
+                    total += used * (headers.header_size(len).unwrap() as u128 + len as u128);
+                    left -= used;
+                }
+                // Past the reference's lengths nothing is known: only
+                // compare where it settles the answer.
+                let expected = if left == 0 {
+                    Some(total)
+                } else if lang.max_len() <= R as u64 {
+                    None
+                } else {
+                    continue;
+                };
+                assert_eq!(
+                    lang.cheapest_keys_size(headers, n, &taken),
+                    Ok(expected),
+                    "{name}: {n} keys, taken {taken:?}"
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 1000, "checked {checked}");
+}
+
+/// Every key of each length up to 24, in bytewise order, by a depth-first
+/// walk of the automaton, against `key_at`.
+#[test]
+fn the_kth_key_of_a_length_matches_a_walk() {
+    fn walk(lang: &KeyLang, s: State, left: u64, key: &mut Vec<u8>, out: &mut Vec<Vec<u8>>) {
+        if left == 0 {
+            if lang.accepts(s) {
+                out.push(key.clone());
+            }
+            return;
+        }
+        for b in 0..=255u8 {
+            if let Some(t) = lang.step(s, b) {
+                key.push(b);
+                walk(lang, t, left - 1, key, out);
+                key.pop();
+            }
+        }
+    }
+    let mut keys_seen = 0;
+    for (name, lang) in languages() {
+        for len in 0..=24u64 {
+            let mut all = Vec::new();
+            if len <= lang.max_len() {
+                walk(&lang, lang.start(), len, &mut Vec::new(), &mut all);
+            }
+            for (i, key) in all.iter().enumerate() {
+                assert_eq!(
+                    lang.key_at(len, i as u64),
+                    Ok(Some(key.clone())),
+                    "{name}: length {len}, key {i}"
+                );
+            }
+            assert_eq!(
+                lang.key_at(len, all.len() as u64),
+                Ok(None),
+                "{name}: length {len}, one past the end"
+            );
+            assert_eq!(lang.keys_of_len(len), all.len() as u64, "{name}: length {len}");
+            keys_seen += all.len();
+        }
+    }
+    assert!(keys_seen > 500, "keys seen {keys_seen}");
+}
