@@ -11,7 +11,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use prefixproof::msgpack::lang::{KeyLang, State, StrHeaders, SATURATED};
+use prefixproof::msgpack::lang::{CountError, KeyLang, State, StrHeaders, SATURATED};
 use prefixproof::msgpack::Profile;
 
 /// Longest length the reference counts to.
@@ -217,4 +217,46 @@ fn the_kth_key_of_a_length_matches_a_walk() {
         }
     }
     assert!(keys_seen > 500, "keys seen {keys_seen}");
+}
+
+/// What a language says it is: a vocabulary's words escaped (letters,
+/// digits and `_` as they are), a difference named with its operands, and
+/// the second operand's cap when it differs.
+#[test]
+fn languages_name_themselves() {
+    let words = KeyLang::from_words(["b_1", "a-z", "é"], 10).unwrap();
+    assert_eq!(words.pattern(), r"a\x{2D}z|b_1|\x{E9}");
+    assert_eq!(words.keys_of_len(3), 2);
+    assert_eq!(words.keys_of_len(2), 1);
+    let all = KeyLang::new("[a-z]+", 5).unwrap();
+    let a = KeyLang::new("a", 5).unwrap();
+    assert_eq!(all.minus(&a).unwrap().pattern(), "([a-z]+) minus (a)");
+    let a3 = KeyLang::new("a", 3).unwrap();
+    assert_eq!(all.minus(&a3).unwrap().pattern(), "([a-z]+) minus (a, at most 3 bytes)");
+}
+
+/// Where a length holds 2^32 - 1 keys or more (counts saturate), the
+/// cheapest keys are still exact while they fit below it, and refused past
+/// it: `[a-z]+` has 26^r keys of length r, so lengths 1 to 6 hold
+/// 321,272,406 keys together and length 7 (8,031,810,176) saturates.
+#[test]
+fn the_cheapest_keys_past_a_saturated_length() {
+    let lang = KeyLang::new("[a-z]+", u32::MAX as u64).unwrap();
+    let headers = StrHeaders::of(Profile::Canonical);
+    let below: u64 = (1..=6).map(|r| 26u64.pow(r)).sum();
+    assert_eq!(below, 321_272_406);
+    // Every key up to 31 bytes has a one-byte fixstr header.
+    let size_below: u128 = (1..=6u32).map(|r| 26u128.pow(r) * (1 + r as u128)).sum();
+    assert_eq!(
+        lang.cheapest_keys_size(headers, below + 10, &[]),
+        Ok(Some(size_below + 10 * 8))
+    );
+    assert_eq!(
+        lang.cheapest_keys_size(headers, below + SATURATED, &[]),
+        Ok(Some(size_below + SATURATED as u128 * 8))
+    );
+    assert!(matches!(
+        lang.cheapest_keys_size(headers, below + SATURATED + 1, &[]),
+        Err(CountError::TooManyKeys { .. })
+    ));
 }
