@@ -260,3 +260,38 @@ fn the_cheapest_keys_past_a_saturated_length() {
         Err(CountError::TooManyKeys { .. })
     ));
 }
+
+/// Past a saturated length when the counts repeat with period 3:
+/// `([a-z]{3})+` has 26^3 keys of length 3, 26^6 of length 6, and length 9
+/// (26^9) saturates, as every third length after it does.
+#[test]
+fn the_cheapest_keys_past_a_saturated_length_in_a_period() {
+    let lang = KeyLang::new("([a-z]{3})+", u32::MAX as u64).unwrap();
+    let headers = StrHeaders::of(Profile::Canonical);
+    let below = 26u64.pow(3) + 26u64.pow(6);
+    let size_below = 26u128.pow(3) * 4 + 26u128.pow(6) * 7;
+    assert_eq!(
+        lang.cheapest_keys_size(headers, below + 5, &[]),
+        Ok(Some(size_below + 5 * 10))
+    );
+    assert_eq!(
+        lang.cheapest_keys_size(headers, below + SATURATED, &[]),
+        Ok(Some(size_below + SATURATED as u128 * 10))
+    );
+    assert!(matches!(
+        lang.cheapest_keys_size(headers, below + SATURATED + 1, &[]),
+        Err(CountError::TooManyKeys { .. })
+    ));
+}
+
+/// Completions stop at the cap: none when the bytes asked for would make
+/// the key longer than it, whatever the pattern allows.
+#[test]
+fn completions_stop_at_the_cap() {
+    let lang = KeyLang::new("[a-z]+", 3).unwrap();
+    let s = lang.walk(b"a").unwrap();
+    let rest: Vec<Vec<u8>> = lang.completions_from(s, 1, 2).take(3).collect();
+    assert_eq!(rest, [b"aa".to_vec(), b"ab".to_vec(), b"ac".to_vec()]);
+    assert_eq!(lang.completions_from(s, 1, 3).next(), None);
+    assert_eq!(lang.completions_from(lang.start(), 0, 4).next(), None);
+}
