@@ -249,3 +249,28 @@ fn the_independent_reader_takes_every_kind_of_value() {
     assert!(matches!(read("df ff ff ff ff a1 61"), Err(CheckError::Undecodable(_))));
     assert!(matches!(read(""), Err(CheckError::Undecodable(_))));
 }
+
+/// The two readers agree at the nesting limit: every depth of nested maps
+/// the conformance checker accepts, the independent reader accepts too
+/// (and the deepest one accepted is at the limit, so the check is not
+/// vacuous).
+#[test]
+fn the_readers_agree_at_the_nesting_limit() {
+    use prefixproof::msgpack::MAX_DEPTH;
+    use prefixproof::proof::conformance;
+    let keys = alnum31();
+    let mut deepest = 0;
+    for depth in MAX_DEPTH - 3..=MAX_DEPTH + 3 {
+        // {"a": {"a": ... nil}} with `depth` maps.
+        let mut blob = [0x81, 0xa1, 0x61].repeat(depth);
+        blob.push(0xc0);
+        if conformance::check(Profile::AnyWidth, &keys, &blob).is_ok() {
+            assert_eq!(witness::check_decoded_keys(&keys, &blob), Ok(()), "{depth} maps");
+            deepest = depth;
+        }
+    }
+    assert!(
+        deepest >= MAX_DEPTH,
+        "the conformance checker accepted at most {deepest} levels"
+    );
+}
