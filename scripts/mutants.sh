@@ -11,8 +11,8 @@
 #
 #   reports/mutants-outcomes.txt every mutant tested so far: its outcome
 #                              (caught, missed, timeout, unviable), the git
-#                              hash of its file's content when it was
-#                              tested, and its name
+#                              hash of its file's code (the file up to its
+#                              tests) when it was tested, and its name
 #   reports/mutants.csv        per file: mutants, caught, missed, equivalent,
 #                              unviable, timeouts, and not yet run (never
 #                              tested, or its file changed since)
@@ -23,7 +23,7 @@
 #                              many jobs and cores, when, at which commit
 #
 # A sitting skips the mutants the record has as caught, unviable or timed
-# out in a file whose content has not changed since (cargo-mutants
+# out in a file whose code has not changed since (cargo-mutants
 # --iterate): tests are only ever added, so a mutant once noticed stays
 # noticed. Everything else is tested: mutants never run, missed ones
 # (perhaps caught by a new test), and every mutant of a file that changed.
@@ -85,8 +85,20 @@ mkdir -p "$out"
 sittings=$out/sittings.txt
 [ -f "$record" ] || printf '# outcome\tfile hash\tmutant (see scripts/mutants.sh)\n' >"$record"
 
-# The git hash of a file's content, short: what a recorded outcome is valid for.
-content_hash() { git hash-object -- "$1" | cut -c1-12; }
+# What a recorded outcome is valid for: the file's code, up to its first
+# top-level `#[cfg(test)]` item, by its git hash, short. cargo-mutants
+# mutates no test code, and the core files keep their tests at their end,
+# so a test added to a file's own test module, like a test added anywhere
+# else, leaves the file's record standing (tests are only ever added).
+content_hash() { awk '/^#\[cfg\(test\)\]/ { exit } { print }' "$1" | git hash-object --stdin | cut -c1-12; }
+# Code after a file's first `#[cfg(test)]` would escape that hash: every
+# top-level item from there on must be a `#[cfg(test)]` one.
+for f in "${core_files[@]}"; do
+    awk '/^#\[cfg\(test\)\]/ { tests = 1; cfg = 1; next }
+        tests && /^[a-z]/ && !cfg { print FILENAME ":" FNR ": code after the tests: " $0; bad = 1 }
+        { cfg = 0 }
+        END { exit bad }' "$f" >&2 || { echo "move it above the file's tests" >&2; exit 2; }
+done
 # The file a mutant's name starts with ("src/a.rs:12:5: replace ...").
 # Recorded outcomes of FILES whose content is unchanged, as OUTCOME<TAB>NAME.
 recorded() { # FILES...

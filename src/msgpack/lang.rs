@@ -2414,6 +2414,165 @@ mod tests {
         assert_eq!(t.check(b"ac"), Err(KeyError::Byte { pos: 1, byte: b'c' }));
     }
 
+    /// The state limit is exact: an automaton of exactly `MAX_STATES`
+    /// states (dead not counted) is accepted and one more is refused, both
+    /// as `regex-automata` builds it and as the product of a difference.
+    /// `[a-z]{n}` needs one state more per letter more; the offset is
+    /// measured far below the limit, where the limit cannot interfere.
+    #[test]
+    fn the_state_limit_is_exact() {
+        let chain = |n: usize| raw_from_pattern(&format!("[a-z]{{{n}}}"));
+        let live = |raw: Raw| raw.len() - 1;
+        let extra = live(chain(1).unwrap()) - 1;
+        for n in 1..6 {
+            assert_eq!(live(chain(n).unwrap()), n + extra, "[a-z]{{{n}}}");
+        }
+        let n = MAX_STATES - extra;
+        assert_eq!(live(chain(n).unwrap()), MAX_STATES);
+        assert!(matches!(chain(n + 1), Err(LangError::TooManyStates { .. })));
+
+        // `[a-z]{n}` minus `b{100}`: along the first 100 b's the pairs
+        // follow both chains, and every other letter leads to a pair with
+        // the dead state of `b{100}`: for n of 100 or more, one state per
+        // letter plus a constant.
+        let b100 = Dfa::from_raw(raw_from_pattern("b{100}").unwrap());
+        let minus_b100 = |n: usize| {
+            let a = Dfa::from_raw(chain(n).unwrap());
+            product(&a, &b100, |x, y| x && !y, "p")
+        };
+        let extra = live(minus_b100(200).unwrap()) - 200;
+        for n in 200..205 {
+            assert_eq!(live(minus_b100(n).unwrap()), n + extra, "[a-z]{{{n}}} minus b{{100}}");
+        }
+        let n = MAX_STATES - extra;
+        assert_eq!(live(minus_b100(n).unwrap()), MAX_STATES);
+        assert!(matches!(minus_b100(n + 1), Err(LangError::TooManyStates { .. })));
+    }
+
+    /// The cell limit is exact. `x{4093}a*b*` has 4096 states with dead
+    /// (start, 4092 more along the x's, the a*b* state, the b* state) and
+    /// counts that never repeat (the a*b* state has r + 1 keys of length
+    /// r), so a cap of 4095 stores 4096 × 4096 = `MAX_CELLS` cells, and a
+    /// cap of 4096 needs one row more.
+    #[test]
+    fn the_cell_limit_is_exact() {
+        assert_eq!(MAX_CELLS, 4096 * 4096);
+        let lang = KeyLang::new("x{4093}a*b*", 4095).unwrap();
+        assert_eq!(lang.state_count(), 4096);
+        assert_eq!(lang.keys_of_len(4095), 3);
+        assert_eq!(
+            KeyLang::new("x{4093}a*b*", 4096).unwrap_err(),
+            LangError::TooManyCells {
+                pattern: "x{4093}a*b*".to_string(),
+                states: 4096,
+                lengths: 4096,
+                limit: MAX_CELLS
+            }
+        );
+    }
+
+    /// The first saturated length from each length on agrees with a scan
+    /// of the stored counts, in languages that saturate at some residues
+    /// of their period and not others (so the distances wrap around it).
+    #[test]
+    fn next_saturated_matches_a_scan() {
+        let mut checked = 0;
+        let mut found = 0;
+        for pattern in [
+            "([a-z]{5})+",
+            "x([a-z]{4})+",
+            "([a-z]{6})+yz",
+            "([a-z]{7})+|q{3}",
+            "[a-z]+",
+            "(ab)+",
+        ] {
+            let counts = &KeyLang::new(pattern, U32).unwrap().inner.counts;
+            for r in (0..120u64).chain(U32 - 20..U32) {
+                let scan = (r..r + 20).find(|s| counts.start_count(*s) == SATURATED);
+                assert_eq!(counts.next_saturated(r), scan, "{pattern} from {r}");
+                checked += 1;
+                found += scan.is_some() as u32;
+            }
+        }
+        assert_eq!(checked, 6 * 140);
+        // Every language but `(ab)+` saturates from about length 14 on.
+        assert!(found > 5 * 100, "{found}");
+    }
+
+    /// Where the key number is past 2^64 (so the period arithmetic leaves
+    /// u64), the length of the k-th key still follows the counts: `[a-z]+`
+    /// has 321,272,406 keys of lengths 1 to 6 and 2^32 − 1 (saturated) of
+    /// every length from 7 on.
+    #[test]
+    fn kth_len_past_two_to_the_64() {
+        let counts = &KeyLang::new("[a-z]+", U32).unwrap().inner.counts;
+        let below: u128 = (1..=6).map(|r| 26u128.pow(r)).sum();
+        assert_eq!(below, 321_272_406);
+        let sat = SATURATED as u128;
+        let expected = |k: u128| 6 + (k - below).div_ceil(sat);
+        for q in [(1u128 << 32) + 2, (1 << 32) + 3, (1 << 40) + 3] {
+            for k in [below + q * sat - 1, below + q * sat, below + q * sat + 1] {
+                assert!(k - below > 1 << 64);
+                assert_eq!(counts.kth_len(k).map(u128::from), Some(expected(k)), "key {k}");
+            }
+        }
+    }
+
+    /// Hopcroft's refinement against Moore's (split by the blocks of each
+    /// byte's successor until nothing splits) on random tables with random
+    /// initial partitions: the same partition every time.
+    #[test]
+    fn hopcroft_matches_moore() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = |below: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % below as u64) as usize
+        };
+        let mut nontrivial = 0;
+        for _ in 0..3000 {
+            let n = 1 + next(40);
+            let classes = 1 + next(3);
+            let mut trans = vec![0u32; n * 256];
+            for s in 0..n {
+                for b in 0..256 {
+                    trans[s * 256 + b] = if b < classes { next(n) as u32 } else { trans[s * 256] };
+                }
+            }
+            let initial: Vec<u32> = (0..n).map(|_| next(3) as u32).collect();
+            let reps: Vec<u8> = (0..classes as u8).collect();
+            let fast = hopcroft(&trans, n, &reps, &initial);
+            let mut moore = initial.clone();
+            loop {
+                let mut ids: HashMap<Vec<u32>, u32> = HashMap::new();
+                let next_part: Vec<u32> = (0..n)
+                    .map(|s| {
+                        let mut sig = vec![moore[s]];
+                        sig.extend(reps.iter().map(|b| moore[trans[s * 256 + *b as usize] as usize]));
+                        let id = ids.len() as u32;
+                        *ids.entry(sig).or_insert(id)
+                    })
+                    .collect();
+                let before = moore.iter().collect::<HashSet<_>>().len();
+                moore = next_part;
+                if ids.len() == before {
+                    break;
+                }
+            }
+            for s in 0..n {
+                for t in 0..n {
+                    assert_eq!(fast[s] == fast[t], moore[s] == moore[t], "{n} states, {s} and {t}");
+                }
+            }
+            let blocks = moore.iter().collect::<HashSet<_>>().len();
+            let first = initial.iter().collect::<HashSet<_>>().len();
+            nontrivial += (blocks > first && blocks < n) as u32;
+        }
+        // Most tables split their initial blocks, but not all the way.
+        assert!(nontrivial > 1000, "{nontrivial}");
+    }
+
     #[test]
     fn languages_are_shareable_across_threads() {
         fn shareable<T: Send + Sync + Clone>(_: &T) {}
