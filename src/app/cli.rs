@@ -87,11 +87,12 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
-    /// For each of the 40 configurations, from what length on each
-    /// detector (post, post+eoo, bson-valid, msgpack-first, strict) can
-    /// misclassify a blob, exact or as a proved lower bound: writes
+    /// For each of the 40 configurations, and the same key rules under the
+    /// profiles named after encoders, from what length on each detector
+    /// (post, post+eoo, bson-valid, msgpack-first, strict) can misclassify
+    /// a blob, exact or as a proved lower bound: writes
     /// reports/detectors.csv and the README's "Which detector should I
-    /// use?" table. A few minutes on two cores.
+    /// use?" tables. A few minutes on two cores.
     Detectors {
         /// Directory for detectors.csv.
         #[arg(long, default_value = "reports")]

@@ -20,8 +20,23 @@ impl Config {
 
     /// The 40 configurations of the reports, in report order.
     pub fn all() -> Vec<Config> {
+        Config::of(&Profile::REPORTED)
+    }
+
+    /// The same key rules under the profiles named after encoders
+    /// (msgpackr, msgpack-lite, ...), in [`Profile::ALL`] order.
+    pub fn named_encoders() -> Vec<Config> {
+        let named: Vec<Profile> = Profile::ALL
+            .into_iter()
+            .filter(|p| !Profile::REPORTED.contains(p))
+            .collect();
+        Config::of(&named)
+    }
+
+    /// Every key rule of the reports under each of `profiles`.
+    fn of(profiles: &[Profile]) -> Vec<Config> {
         let mut out = Vec::new();
-        for profile in Profile::REPORTED {
+        for &profile in profiles {
             for first_char in FirstChar::ALL {
                 for kmax in Kmax::REPORTED {
                     out.push(Config {

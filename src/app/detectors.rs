@@ -1,7 +1,8 @@
-//! `prefixproof detectors`: for each of the 40 configurations, from what
-//! length on each detector can misclassify a blob, and how sure that is:
+//! `prefixproof detectors`: for each of the 40 configurations, and the same
+//! key rules under the profiles named after encoders, from what length on
+//! each detector can misclassify a blob, and how sure that is:
 //! `reports/detectors.csv` and the README's "Which detector should I use?"
-//! table.
+//! tables.
 //!
 //! The numbers come from the proof core: the walk's first colliding length
 //! for `post` (which `report` proves with the oracle's sweep), a verified
@@ -11,6 +12,7 @@
 //! fooled by exactly the polyglots. A "none" is reported only when a
 //! second enumeration ([`crate::proof::polyglot::confirm`]) agrees.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -21,6 +23,7 @@ use super::config::Config;
 use super::report::{progress_bar, splice_readme, Section, Splice};
 use crate::detect::detectors::Detector;
 use crate::hex::hex;
+use crate::msgpack::Profile;
 use crate::proof::polyglot::confirm::confirm_none;
 use crate::proof::polyglot::{self, Limits, Outcome};
 use crate::proof::search::{prefix_of, walk};
@@ -76,6 +79,9 @@ impl Answer {
 /// detectors' shared one.
 pub(crate) struct Row {
     pub(crate) config: Config,
+    /// The report profile whose rules this one follows exactly, whose
+    /// answers these are.
+    pub(crate) same_rules_as: Option<Profile>,
     pub(crate) post: Answer,
     pub(crate) terminated: Answer,
     pub(crate) polyglot: Answer,
@@ -87,15 +93,24 @@ fn compute_one(c: &Config) -> Row {
     let keys = c.keys();
     let colliding = walk::colliding_lengths(c.profile, &keys);
     let bound = colliding.first().map(|&b| b as u64);
+    // The report proves its 40 configurations; `bound` proves any one.
+    let proved_by = if Config::all().contains(c) {
+        "`prefixproof report`".to_string()
+    } else {
+        format!(
+            "`prefixproof bound --profile {} --first-char {} --kmax {}`",
+            c.profile, c.first_char, c.kmax
+        )
+    };
     let post = Answer {
         from: bound,
         exact: true,
         how: match bound {
             Some(b) => format!(
-                "the structural walk's first colliding length, prefix {} (proved by `prefixproof report`)",
+                "the structural walk's first colliding length, prefix {} (proved by {proved_by})",
                 hex(&prefix_of(b))
             ),
-            None => "no colliding length below 2^31 (proved by `prefixproof report`)".into(),
+            None => format!("no colliding length below 2^31 (proved by {proved_by})"),
         },
         found: None,
     };
@@ -205,6 +220,7 @@ fn compute_one(c: &Config) -> Row {
     };
     Row {
         config: *c,
+        same_rules_as: None,
         post,
         terminated,
         polyglot,
@@ -272,8 +288,51 @@ pub(crate) fn compute(configs: &[Config], show_progress: bool) -> Vec<Row> {
     rows
 }
 
+/// The answers under the profiles named after encoders. One that writes
+/// exactly the documents a report profile writes ([`Profile::same_rules`]
+/// compares every header, integer and str rule) has that profile's
+/// answers, from `reported`, and says so; the others are computed.
+fn compute_named(reported: &[Row], show_progress: bool) -> Vec<Row> {
+    let twin = |c: &Config| {
+        reported.iter().find(|r| {
+            r.config.profile.same_rules(c.profile) && r.config.first_char == c.first_char && r.config.kmax == c.kmax
+        })
+    };
+    let named = Config::named_encoders();
+    let own: Vec<Config> = named.iter().filter(|c| twin(c).is_none()).copied().collect();
+    let mut computed: HashMap<Config, Row> = compute(&own, show_progress)
+        .into_iter()
+        .map(|r| (r.config, r))
+        .collect();
+    let mut rows = Vec::with_capacity(named.len());
+    for c in named {
+        let row = match twin(&c) {
+            Some(r) => {
+                let same = |a: &Answer| Answer {
+                    how: format!("as for {}, whose rules it follows exactly: {}", r.config.profile, a.how),
+                    ..a.clone()
+                };
+                Row {
+                    config: c,
+                    same_rules_as: Some(r.config.profile),
+                    post: same(&r.post),
+                    terminated: same(&r.terminated),
+                    polyglot: same(&r.polyglot),
+                    took: Duration::ZERO,
+                }
+            }
+            None => match computed.remove(&c) {
+                Some(r) => r,
+                None => continue,
+            },
+        };
+        rows.push(row);
+    }
+    rows
+}
+
 /// Write `reports/detectors.csv`: one line per detector and configuration.
-pub(crate) fn write(dir: &Path, rows: &[Row]) -> Result<()> {
+pub(crate) fn write(dir: &Path, rows: &[&Row]) -> Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let path = dir.join(CSV);
     let mut w = csv::Writer::from_path(&path).with_context(|| format!("writing {}", path.display()))?;
@@ -300,16 +359,32 @@ pub(crate) fn write(dir: &Path, rows: &[Row]) -> Result<()> {
     Ok(())
 }
 
-/// The README's table: the smallest blob each detector can get wrong.
-pub(crate) fn markdown(rows: &[Row]) -> String {
+/// The README's tables: the smallest blob each detector can get wrong,
+/// under the report's profiles and under those named after encoders.
+pub(crate) fn markdown(reported: &[Row], named: &[Row]) -> String {
+    let mut s = table(reported);
+    s.push_str(
+        "\nThe same key rules under the profiles named after encoders\n\
+         (`reports/encoders.csv` says which encoder and options writes which):\n\n",
+    );
+    s.push_str(&table(named));
+    s
+}
+
+/// One table, a row per configuration.
+fn table(rows: &[Row]) -> String {
     let mut s = String::from(
         "| profile | first char | kmax | post | post+eoo | bson-valid, msgpack-first, strict |\n|---|---|---|---:|---:|---:|\n",
     );
     for r in rows {
         let c = &r.config;
+        let profile = match r.same_rules_as {
+            Some(p) => format!("{} (as {p})", c.profile),
+            None => c.profile.to_string(),
+        };
         s.push_str(&format!(
             "| {} | {} | {} | {} | {} | {} |\n",
-            c.profile,
+            profile,
             c.first_char,
             c.kmax,
             r.post.cell(),
@@ -323,8 +398,10 @@ pub(crate) fn markdown(rows: &[Row]) -> String {
 /// Compute, write the CSV and refresh the README's table; what splicing
 /// the table did is the caller's to say.
 pub(crate) fn run(out_dir: &Path, readme: &Path, quiet: bool) -> Result<Splice> {
-    let rows = compute(&Config::all(), !quiet);
-    write(out_dir, &rows)?;
+    let reported = compute(&Config::all(), !quiet);
+    let named = compute_named(&reported, !quiet);
+    let all: Vec<&Row> = reported.iter().chain(&named).collect();
+    write(out_dir, &all)?;
     println!("wrote {}", out_dir.join(CSV).display());
-    splice_readme(readme, TABLE, &markdown(&rows))
+    splice_readme(readme, TABLE, &markdown(&reported, &named))
 }
