@@ -32,6 +32,10 @@ fn main() {
             let file = std::fs::File::create(target).unwrap_or_else(|e| fail(&format!("{target}: {e}")));
             let mut out = BufWriter::with_capacity(1 << 20, file);
             Box::new(move |n, blob| {
+                if n == 0 {
+                    out.flush().unwrap_or_else(|e| fail(&e.to_string()));
+                    return;
+                }
                 let record = bson::doc! {
                     "_id": n as i64,
                     "data": bson::Binary { subtype: bson::spec::BinarySubtype::Generic, bytes: blob.to_vec() },
@@ -39,9 +43,6 @@ fn main() {
                 .to_vec()
                 .expect("a record serializes");
                 out.write_all(&record).unwrap_or_else(|e| fail(&e.to_string()));
-                if n == 0 {
-                    out.flush().unwrap_or_else(|e| fail(&e.to_string()));
-                }
             })
         }
         "sqlite" => {

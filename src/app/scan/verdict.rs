@@ -206,7 +206,7 @@ pub fn render(t: &Tally, v: &Verdict) -> String {
             } else {
                 String::new()
             };
-            let _ = writeln!(s, "  {what}: {}{more}", ids.join(", "));
+            let _ = writeln!(s, "  {what}, by id: {}{more}", ids.join(", "));
         }
     }
     for (what, l) in [("BSON", &t.largest_bson), ("msgpack", &t.largest_msgpack)] {
