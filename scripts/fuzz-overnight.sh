@@ -8,7 +8,7 @@
 #    installed, otherwise stable with `-s none` (FUZZ_SANITIZER=none forces
 #    the latter);
 # 3. writes seed corpora (the test kit's `seed-corpus` binary);
-# 4. runs each of the five targets for HOURS/5 on JOBS cores (libFuzzer's
+# 4. runs each target for an equal share of HOURS on JOBS cores (libFuzzer's
 #    fork mode, which keeps going after a crash, OOM or timeout);
 # 5. minimises every corpus (`cargo fuzz cmin`);
 # 6. copies every crash/OOM/timeout/leak artifact into
