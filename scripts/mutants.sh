@@ -100,7 +100,7 @@ for f in "${core_files[@]}"; do
         END { exit bad }' "$f" >&2 || { echo "move it above the file's tests" >&2; exit 2; }
 done
 # The file a mutant's name starts with ("src/a.rs:12:5: replace ...").
-# Recorded outcomes of FILES whose content is unchanged, as OUTCOME<TAB>NAME.
+# Recorded outcomes of FILES whose code is unchanged, as OUTCOME<TAB>NAME.
 recorded() { # FILES...
     local f
     for f in "$@"; do
