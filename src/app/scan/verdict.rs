@@ -145,6 +145,11 @@ fn thousands(n: u64) -> String {
     out
 }
 
+/// `count` with thousands separators and the noun that agrees with it.
+fn counted(count: u64, one: &str, many: &str) -> String {
+    format!("{} {}", thousands(count), if count == 1 { one } else { many })
+}
+
 fn percent(x: f64) -> String {
     format!("{:.1}%", x * 100.0)
 }
@@ -239,7 +244,7 @@ pub fn render(t: &Tally, v: &Verdict) -> String {
     let k = &t.keys;
     if let Some(min) = k.min_chars {
         let distinct = if k.complete {
-            format!("{} distinct keys", n(k.words.len() as u64))
+            counted(k.words.len() as u64, "distinct key", "distinct keys")
         } else {
             format!("more than {} distinct keys", n(super::summary::VOCABULARY_CAP as u64))
         };
@@ -249,11 +254,15 @@ pub fn render(t: &Tally, v: &Verdict) -> String {
         } else {
             presets.join(", ")
         };
+        let chars = if min == k.max_chars {
+            counted(min, "character", "characters")
+        } else {
+            format!("{min} to {} characters", n(k.max_chars))
+        };
         let _ = writeln!(
             s,
-            "keys: {distinct}, {min} to {} characters, at most {} bytes; presets that cover them: {presets}; character class: {}",
-            k.max_chars,
-            k.max_bytes,
+            "keys: {distinct}, {chars}, at most {}; presets that cover them: {presets}; character class: {}",
+            counted(k.max_bytes, "byte", "bytes"),
             k.class_pattern().unwrap_or_default()
         );
     }
@@ -292,8 +301,8 @@ pub fn render(t: &Tally, v: &Verdict) -> String {
     if let (Some(total), Some(median)) = (p.total_ratio(), p.median_ratio()) {
         let _ = writeln!(
             s,
-            "migration payoff, {} BSON documents re-encoded as canonical msgpack: {} -> {} bytes, {} of BSON's size in total, median document {}",
-            n(p.documents),
+            "migration payoff, {} re-encoded as canonical msgpack: {} -> {} bytes, {} of BSON's size in total, median document {}",
+            counted(p.documents, "BSON document", "BSON documents"),
             n(p.bson_bytes),
             n(p.msgpack_bytes),
             percent(total),
@@ -333,5 +342,15 @@ mod tests {
         assert_eq!(thousands(1000), "1,000");
         assert_eq!(thousands(121_473), "121,473");
         assert_eq!(thousands(2_147_483_648), "2,147,483,648");
+    }
+
+    #[test]
+    fn nouns_agree_with_their_counts() {
+        assert_eq!(counted(1, "byte", "bytes"), "1 byte");
+        assert_eq!(counted(0, "byte", "bytes"), "0 bytes");
+        assert_eq!(
+            counted(1_077_501, "BSON document", "BSON documents"),
+            "1,077,501 BSON documents"
+        );
     }
 }
