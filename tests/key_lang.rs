@@ -247,13 +247,28 @@ fn the_cheapest_keys_past_a_saturated_length() {
     assert_eq!(below, 321_272_406);
     // Every key up to 31 bytes has a one-byte fixstr header.
     let size_below: u128 = (1..=6u32).map(|r| 26u128.pow(r) * (1 + r as u128)).sum();
+    assert_cheapest_past_saturation(&lang, headers, below, size_below, 10, 8);
+}
+
+/// The cheapest `below + few` and `below + SATURATED` keys of `lang`, where
+/// the `below` keys shorter than its first saturated length take
+/// `size_below` bytes and a key of that length `key_size`; one key more is
+/// more than a map holds.
+fn assert_cheapest_past_saturation(
+    lang: &KeyLang,
+    headers: &StrHeaders,
+    below: u64,
+    size_below: u128,
+    few: u64,
+    key_size: u128,
+) {
     assert_eq!(
-        lang.cheapest_keys_size(headers, below + 10, &[]),
-        Ok(Some(size_below + 10 * 8))
+        lang.cheapest_keys_size(headers, below + few, &[]),
+        Ok(Some(size_below + few as u128 * key_size))
     );
     assert_eq!(
         lang.cheapest_keys_size(headers, below + SATURATED, &[]),
-        Ok(Some(size_below + SATURATED as u128 * 8))
+        Ok(Some(size_below + SATURATED as u128 * key_size))
     );
     assert!(matches!(
         lang.cheapest_keys_size(headers, below + SATURATED + 1, &[]),
@@ -270,18 +285,7 @@ fn the_cheapest_keys_past_a_saturated_length_in_a_period() {
     let headers = StrHeaders::of(Profile::Canonical);
     let below = 26u64.pow(3) + 26u64.pow(6);
     let size_below = 26u128.pow(3) * 4 + 26u128.pow(6) * 7;
-    assert_eq!(
-        lang.cheapest_keys_size(headers, below + 5, &[]),
-        Ok(Some(size_below + 5 * 10))
-    );
-    assert_eq!(
-        lang.cheapest_keys_size(headers, below + SATURATED, &[]),
-        Ok(Some(size_below + SATURATED as u128 * 10))
-    );
-    assert!(matches!(
-        lang.cheapest_keys_size(headers, below + SATURATED + 1, &[]),
-        Err(CountError::TooManyKeys { .. })
-    ));
+    assert_cheapest_past_saturation(&lang, headers, below, size_below, 5, 10);
 }
 
 /// Completions stop at the cap: none when the bytes asked for would make

@@ -196,22 +196,6 @@ fn the_real_data_table_is_its_csv() {
     let mut csv = csv::Reader::from_reader(include_str!("../reports/real-data.csv").as_bytes());
     let headers = csv.headers().unwrap().clone();
     let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
-    let commas = |s: &str| -> String {
-        match s.parse::<u64>() {
-            Ok(n) => {
-                let digits = n.to_string();
-                let mut out = String::new();
-                for (i, c) in digits.chars().enumerate() {
-                    if i > 0 && (digits.len() - i) % 3 == 0 {
-                        out.push(',');
-                    }
-                    out.push(c);
-                }
-                out
-            }
-            Err(_) => s.to_string(),
-        }
-    };
     let records: Vec<csv::StringRecord> = csv.records().map(Result::unwrap).collect();
     assert!(!records.is_empty(), "reports/real-data.csv has rows");
     assert_eq!(table_rows.len(), records.len(), "one table row per CSV row");
@@ -247,4 +231,112 @@ fn the_real_data_table_is_its_csv() {
         msgpack as f64 / bson as f64 * 100.0
     );
     assert!(section.contains(&total), "the summary sentence says: {total}");
+}
+
+/// A number with thousands separators, as the README writes it; anything
+/// else as it is.
+fn commas(s: &str) -> String {
+    match s.parse::<u64>() {
+        Ok(n) => {
+            let digits = n.to_string();
+            let mut out = String::new();
+            for (i, c) in digits.chars().enumerate() {
+                if i > 0 && (digits.len() - i) % 3 == 0 {
+                    out.push(',');
+                }
+                out.push(c);
+            }
+            out
+        }
+        Err(_) => s.to_string(),
+    }
+}
+
+/// The README with every run of whitespace one space, so a sentence can
+/// be found across its line breaks.
+fn readme_one_line() -> String {
+    include_str!("../README.md")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The sentence on the mutation record states what `reports/mutants.csv`
+/// and `reports/mutants-run.txt` hold.
+#[test]
+fn the_mutation_sentence_is_the_record() {
+    let mut csv = csv::Reader::from_reader(include_str!("../reports/mutants.csv").as_bytes());
+    let headers = csv.headers().unwrap().clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let (mut mutants, mut missed, mut equivalent) = (0u64, 0u64, 0u64);
+    for r in csv.records().map(Result::unwrap) {
+        let n = |name: &str| r[col(name)].parse::<u64>().unwrap();
+        mutants += n("mutants");
+        missed += n("missed");
+        equivalent += n("equivalent");
+    }
+    // "sitting: core, 2 files, 161 mutants tested in 0 h 30 min on ..."
+    let minutes: Vec<u64> = include_str!("../reports/mutants-run.txt")
+        .lines()
+        .filter(|l| l.starts_with("sitting: "))
+        .map(|l| {
+            let words: Vec<&str> = l.split(" tested in ").nth(1).unwrap().split(' ').collect();
+            words[0].parse::<u64>().unwrap() * 60 + words[2].parse::<u64>().unwrap()
+        })
+        .collect();
+    assert!(!minutes.is_empty(), "the run log has sittings");
+    let total: u64 = minutes.iter().sum();
+    let missed = if missed == 0 {
+        "none is missed".to_string()
+    } else {
+        format!("{missed} are missed")
+    };
+    let expected = format!(
+        "The committed record, {} mutants of which {missed} ({equivalent} declared equivalent), took {} sittings \
+         of {} to {} minutes, {} h {} min in all",
+        commas(&mutants.to_string()),
+        minutes.len(),
+        minutes.iter().min().unwrap(),
+        minutes.iter().max().unwrap(),
+        total / 60,
+        total % 60
+    );
+    assert!(
+        readme_one_line().contains(&expected),
+        "the README should say: {expected}"
+    );
+}
+
+/// What the README says of the encoders in the second detectors table is
+/// what `reports/detectors.csv` has: msgpackr's default is misread by no
+/// detector; msgpack-lite and msgpackr with variableMapSize have
+/// canonical's answers, Fluent Bit map32-header's.
+#[test]
+fn the_named_encoders_prose_is_the_detectors_table() {
+    let readme = readme_one_line();
+    assert!(readme.contains("msgpackr's default `pack()` is safe with every detector"));
+    assert!(readme.contains("msgpack-lite and msgpackr with `variableMapSize` differ from canonical encoders only in rules the bounds do not meet"));
+    assert!(readme.contains("Fluent Bit's top-level map32 makes it a map32-header encoder at the top"));
+    // Per profile, each row's (detector, first char, kmax) and its (from, exact).
+    type Answers = HashMap<(String, String, String), (String, String)>;
+    let mut by_profile: HashMap<String, Answers> = HashMap::new();
+    let mut csv = csv::Reader::from_reader(include_str!("../reports/detectors.csv").as_bytes());
+    for r in csv.records().map(Result::unwrap) {
+        by_profile.entry(r[1].to_string()).or_default().insert(
+            (r[0].to_string(), r[2].to_string(), r[3].to_string()),
+            (r[4].to_string(), r[5].to_string()),
+        );
+    }
+    let msgpackr = &by_profile["msgpackr"];
+    assert_eq!(msgpackr.len(), 5 * 8, "five detectors, eight key rules");
+    for (row, (from, exact)) in msgpackr {
+        assert_eq!((from.as_str(), exact.as_str()), ("none", "exact"), "msgpackr {row:?}");
+    }
+    for (named, twin) in [
+        ("msgpack-lite", "canonical"),
+        ("msgpackr-variable-map-size", "canonical"),
+        ("fluent-bit", "map32-header"),
+    ] {
+        assert_eq!(by_profile[named], by_profile[twin], "{named} against {twin}");
+    }
 }

@@ -2417,36 +2417,35 @@ mod tests {
     /// The state limit is exact: an automaton of exactly `MAX_STATES`
     /// states (dead not counted) is accepted and one more is refused, both
     /// as `regex-automata` builds it and as the product of a difference.
-    /// `[a-z]{n}` needs one state more per letter more; the offset is
-    /// measured far below the limit, where the limit cannot interfere.
     #[test]
     fn the_state_limit_is_exact() {
-        let chain = |n: usize| raw_from_pattern(&format!("[a-z]{{{n}}}"));
-        let live = |raw: Raw| raw.len() - 1;
-        let extra = live(chain(1).unwrap()) - 1;
-        for n in 1..6 {
-            assert_eq!(live(chain(n).unwrap()), n + extra, "[a-z]{{{n}}}");
+        // `build(n)` has one live state more than `build(n - 1)` from
+        // `from` on: the offset is measured there, far below the limit,
+        // where the limit cannot interfere, and the limit is met exactly.
+        fn exact_at_the_limit(what: &str, from: usize, build: impl Fn(usize) -> Result<Raw, LangError>) {
+            let live = |n: usize| build(n).unwrap().len() - 1;
+            let extra = live(from) - from;
+            for n in from..from + 5 {
+                assert_eq!(live(n), n + extra, "{what}, n = {n}");
+            }
+            let n = MAX_STATES - extra;
+            assert_eq!(live(n), MAX_STATES, "{what}, n = {n}");
+            assert!(
+                matches!(build(n + 1), Err(LangError::TooManyStates { .. })),
+                "{what}, n = {}",
+                n + 1
+            );
         }
-        let n = MAX_STATES - extra;
-        assert_eq!(live(chain(n).unwrap()), MAX_STATES);
-        assert!(matches!(chain(n + 1), Err(LangError::TooManyStates { .. })));
-
+        let chain = |n: usize| raw_from_pattern(&format!("[a-z]{{{n}}}"));
+        exact_at_the_limit("[a-z]{n}", 1, chain);
         // `[a-z]{n}` minus `b{100}`: along the first 100 b's the pairs
         // follow both chains, and every other letter leads to a pair with
         // the dead state of `b{100}`: for n of 100 or more, one state per
         // letter plus a constant.
         let b100 = Dfa::from_raw(raw_from_pattern("b{100}").unwrap());
-        let minus_b100 = |n: usize| {
-            let a = Dfa::from_raw(chain(n).unwrap());
-            product(&a, &b100, |x, y| x && !y, "p")
-        };
-        let extra = live(minus_b100(200).unwrap()) - 200;
-        for n in 200..205 {
-            assert_eq!(live(minus_b100(n).unwrap()), n + extra, "[a-z]{{{n}}} minus b{{100}}");
-        }
-        let n = MAX_STATES - extra;
-        assert_eq!(live(minus_b100(n).unwrap()), MAX_STATES);
-        assert!(matches!(minus_b100(n + 1), Err(LangError::TooManyStates { .. })));
+        exact_at_the_limit("[a-z]{n} minus b{100}", 200, |n| {
+            product(&Dfa::from_raw(chain(n).unwrap()), &b100, |x, y| x && !y, "p")
+        });
     }
 
     /// The cell limit is exact. `x{4093}a*b*` has 4096 states with dead
