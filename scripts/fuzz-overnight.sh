@@ -7,7 +7,7 @@
 # 2. picks the toolchain: nightly with AddressSanitizer when a nightly is
 #    installed, otherwise stable with `-s none` (FUZZ_SANITIZER=none forces
 #    the latter);
-# 3. writes seed corpora (the test kit's `seed-corpus` binary);
+# 3. writes seed corpora (the `seed_corpus` example);
 # 4. runs each target for an equal share of HOURS on JOBS cores (libFuzzer's
 #    fork mode, which keeps going after a crash, OOM or timeout);
 # 5. minimises every corpus (`cargo fuzz cmin`);
@@ -54,7 +54,7 @@ log "mode: $MODE; $HOURS h over ${#TARGETS[@]} targets = ${PER_TARGET}s each on 
 log "building the fuzz targets"
 "${FUZZ[@]}" build "${SAN[@]}" || die "building the fuzz targets failed"
 log "writing seed corpora"
-cargo run --release --quiet -p prefixproof-testkit --bin seed-corpus -- fuzz/corpus || die "seed-corpus failed"
+write_seed_corpora
 
 mkdir -p fuzz/logs reports
 declare -A SECS EXECS COV FT CRASHES

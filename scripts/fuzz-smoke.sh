@@ -29,7 +29,7 @@ log "mode: $MODE; ${SECS}s per target"
 log "building the fuzz targets"
 "${FUZZ[@]}" build "${SAN[@]}" || die "building the fuzz targets failed"
 log "writing seed corpora"
-cargo run --release --quiet -p prefixproof-testkit --bin seed-corpus -- fuzz/corpus || die "seed-corpus failed"
+write_seed_corpora
 
 mkdir -p fuzz/logs
 # One target per core at a time (each libFuzzer run is single-threaded).

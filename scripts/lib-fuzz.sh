@@ -6,6 +6,7 @@
 #   SANITIZER     "address" or "none" (what SAN selects)
 #   MODE          a readable description of the two
 #   limits T      libFuzzer memory limits for target T
+#   write_seed_corpora  writes fuzz/corpus/ with the `seed_corpus` example
 #   fuzz_setup    installs cargo-fuzz if missing, then picks FUZZ/SAN/MODE:
 #                 nightly + AddressSanitizer when a nightly toolchain is
 #                 installed, otherwise stable with `-s none`
@@ -41,4 +42,11 @@ limits() {
     decode_bytes) echo "-rss_limit_mb=512 -malloc_limit_mb=64" ;;
     *) echo "-rss_limit_mb=2048 -malloc_limit_mb=512" ;;
   esac
+}
+
+# The seeds come from an example of the tool's crate, in the dev profile:
+# `cargo test` has built it already (the README's test command, and CI's
+# step before the fuzz smoke run), so this compiles nothing more there.
+write_seed_corpora() {
+  cargo run --quiet --example seed_corpus -- fuzz/corpus || die "writing the seed corpora failed"
 }

@@ -1,4 +1,4 @@
-//! Seed corpora for the fuzz targets (`prefixproof seed-corpus`).
+//! Seed corpora for the fuzz targets (written by `cargo run --example seed_corpus`).
 //!
 //! Writes `<dir>/<target>/<name>` for every target in
 //! [`crate::fuzz_checks::TARGETS`]:

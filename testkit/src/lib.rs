@@ -8,7 +8,7 @@
 //!   lengths and around colliding prefixes.
 //! - [`fuzz_checks`]: what each fuzz target checks, as plain functions the
 //!   regression tests replay.
-//! - [`corpus`]: the fuzz targets' seed corpora (the `seed-corpus` binary).
+//! - [`corpus`]: the fuzz targets' seed corpora (written by the tool's `seed_corpus` example).
 
 pub mod corpus;
 pub mod encode;

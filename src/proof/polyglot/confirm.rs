@@ -81,6 +81,11 @@ pub(crate) fn may_start_bson(blob: &[u8]) -> bool {
         return false;
     }
     let rest = &blob[5..];
+    // ASCII is UTF-8 however it is cut: the common case, answered without
+    // the general check (this runs for billions of prefixes).
+    if rest.is_ascii() {
+        return true;
+    }
     match rest.iter().position(|&b| b == 0x00) {
         Some(end) => std::str::from_utf8(&rest[..end]).is_ok(),
         // Not ended yet: UTF-8 so far, or a character cut off by the end.
