@@ -5,7 +5,8 @@
 //!   data), its `Arbitrary` instances and the BSON mapping.
 //! - [`encode`]: writing model documents exactly as each profile does.
 //! - [`generate`]: proptest strategies that build real documents, of exact
-//!   lengths and around colliding prefixes.
+//!   lengths and around colliding prefixes (feature `strategies`, which the
+//!   tests turn on; the fuzz targets build without proptest).
 //! - [`fuzz_checks`]: what each fuzz target checks, as plain functions the
 //!   regression tests replay.
 //! - [`corpus`]: the fuzz targets' seed corpora (written by the tool's `seed_corpus` example).
@@ -13,5 +14,6 @@
 pub mod corpus;
 pub mod encode;
 pub mod fuzz_checks;
+#[cfg(feature = "strategies")]
 pub mod generate;
 pub mod model;
