@@ -4,6 +4,10 @@
 # fail on any crash.
 #
 #   scripts/fuzz-smoke.sh [SECONDS]
+#   scripts/fuzz-smoke.sh --build-only
+#
+# (--build-only builds the targets and stops: CI builds them while the
+# tests run, then smoke-runs them.)
 #
 # Uses nightly + AddressSanitizer when a nightly toolchain is installed,
 # otherwise stable with `-s none` (FUZZ_SANITIZER=none forces the latter).
@@ -17,7 +21,12 @@ cd "$(dirname "$0")/.."
 die() { echo "fuzz-smoke: error: $*" >&2; exit 2; }
 log() { echo "[fuzz-smoke $(date +%H:%M:%S)] $*"; }
 
-case "${1:-}" in -h | --help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
+case "${1:-}" in -h | --help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
+BUILD_ONLY=false
+if [[ ${1:-} == --build-only ]]; then
+  BUILD_ONLY=true
+  shift
+fi
 SECS=${1:-30}
 [[ $SECS =~ ^[1-9][0-9]*$ ]] || die "SECONDS must be a positive integer, got '$SECS'"
 # shellcheck source=scripts/lib-fuzz.sh
@@ -28,6 +37,10 @@ fuzz_setup
 log "mode: $MODE; ${SECS}s per target"
 log "building the fuzz targets"
 "${FUZZ[@]}" build "${SAN[@]}" || die "building the fuzz targets failed"
+if $BUILD_ONLY; then
+  log "built (--build-only: not running them)"
+  exit 0
+fi
 log "writing seed corpora"
 write_seed_corpora
 
