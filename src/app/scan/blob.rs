@@ -45,6 +45,19 @@ pub enum NonConforming {
     Key(String),
 }
 
+/// Why a blob is not a BSON document the migration could re-encode. Kept
+/// as it is and put into words only for a blob neither decoder accepts:
+/// formatting it for every msgpack blob of a store cost more than reading
+/// the length prefix that refused it.
+#[derive(Debug, thiserror::Error)]
+pub enum NotBson {
+    /// The `bson` crate's raw reader refuses it.
+    #[error("{0}")]
+    Invalid(#[from] bson::error::Error),
+    #[error("BSON nesting deeper than {MAX_DEPTH}")]
+    TooDeep,
+}
+
 /// What the migration would make of a BSON document.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Payoff {
@@ -111,7 +124,7 @@ pub fn examine(blob: &[u8], keys: &KeySpec, time_decoders: bool) -> Finding {
     // Keys as slices of the blob: owned only once, when distinct.
     let mut bson_keys: Vec<&[u8]> = Vec::new();
     let bson = reencode(blob, &mut encoded, &mut bson_keys);
-    let msgpack = decode_msgpack_ref(blob).map_err(|e| e.to_string());
+    let msgpack = decode_msgpack_ref(blob);
     let decodes = match (&bson, &msgpack) {
         (Ok(_), Ok(_)) => DecodesAs::Both,
         (Ok(_), Err(_)) => DecodesAs::Bson,
@@ -153,13 +166,22 @@ pub fn examine(blob: &[u8], keys: &KeySpec, time_decoders: bool) -> Finding {
             timing: time_decoders.then(|| time_decoders_on(blob, &encoded)),
         });
     }
-    found_keys.sort_unstable();
-    found_keys.dedup();
-    finding.keys = found_keys.into_iter().map(<[u8]>::to_vec).collect();
+    finding.keys = distinct_sorted(found_keys);
     if let (Err(b), Err(m)) = (bson, msgpack) {
-        finding.errors = Some((b, m));
+        finding.errors = Some((b.to_string(), m.to_string()));
     }
     finding
+}
+
+/// Each key once, in byte order, owned. A document repeats its keys (every
+/// object of an array has the same ones): dropping the repeats by hash
+/// first leaves only the distinct few to sort, which took a fifth of a
+/// scan's time per blob when all of them were sorted.
+fn distinct_sorted(keys: Vec<&[u8]>) -> Vec<Vec<u8>> {
+    let mut seen = hashbrown::HashSet::with_capacity_and_hasher(keys.len(), ahash::RandomState::with_seeds(1, 2, 3, 4));
+    let mut distinct: Vec<&[u8]> = keys.into_iter().filter(|k| seen.insert(*k)).collect();
+    distinct.sort_unstable();
+    distinct.into_iter().map(<[u8]>::to_vec).collect()
 }
 
 /// Decode a valid BSON document with the `bson` crate and its msgpack
@@ -203,8 +225,8 @@ fn msgpack_keys<'a>(value: &'a rmpv::ValueRef<'a>, out: &mut Vec<&'a [u8]>) {
 /// code and symbols their text, code with scope a map {code, scope}, and
 /// null, undefined, MinKey, MaxKey and DBPointer nil. Integers and lengths
 /// take their smallest form: canonical msgpack.
-pub fn reencode<'a>(blob: &'a [u8], out: &mut Vec<u8>, keys: &mut Vec<&'a [u8]>) -> Result<(), String> {
-    let doc = bson::RawDocument::from_bytes(blob).map_err(|e| e.to_string())?;
+pub fn reencode<'a>(blob: &'a [u8], out: &mut Vec<u8>, keys: &mut Vec<&'a [u8]>) -> Result<(), NotBson> {
+    let doc = bson::RawDocument::from_bytes(blob)?;
     out.reserve(blob.len());
     reencode_document(doc, out, keys, 0)
 }
@@ -214,9 +236,9 @@ fn reencode_document<'a>(
     out: &mut Vec<u8>,
     keys: &mut Vec<&'a [u8]>,
     depth: usize,
-) -> Result<(), String> {
+) -> Result<(), NotBson> {
     // A map header needs the count first: read the elements, then write.
-    let elements = doc.iter().collect::<Result<Vec<_>, _>>().map_err(|e| e.to_string())?;
+    let elements = doc.iter().collect::<Result<Vec<_>, _>>()?;
     rmp::encode::write_map_len(out, elements.len() as u32).expect("writing to a Vec cannot fail");
     for (name, value) in elements {
         keys.push(name.as_str().as_bytes());
@@ -231,14 +253,14 @@ fn reencode_value<'a>(
     out: &mut Vec<u8>,
     keys: &mut Vec<&'a [u8]>,
     depth: usize,
-) -> Result<(), String> {
+) -> Result<(), NotBson> {
     use bson::RawBsonRef as B;
     use rmp::encode as w;
     // Writing to a Vec cannot fail.
     let ok = |r: Result<(), rmp::encode::ValueWriteError>| r.expect("writing to a Vec cannot fail");
     let nested = |depth: usize| {
         if depth >= MAX_DEPTH {
-            Err(format!("BSON nesting deeper than {MAX_DEPTH}"))
+            Err(NotBson::TooDeep)
         } else {
             Ok(depth + 1)
         }
@@ -248,10 +270,7 @@ fn reencode_value<'a>(
         B::String(s) | B::JavaScriptCode(s) | B::Symbol(s) => ok(w::write_str(out, s)),
         B::Array(items) => {
             let depth = nested(depth)?;
-            let items = items
-                .into_iter()
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| e.to_string())?;
+            let items = items.into_iter().collect::<Result<Vec<_>, _>>()?;
             w::write_array_len(out, items.len() as u32).expect("writing to a Vec cannot fail");
             for item in items {
                 reencode_value(item, out, keys, depth)?;
@@ -454,6 +473,23 @@ mod tests {
 
     /// Nesting deeper than the decoders' limit is refused, not followed
     /// down the stack.
+    /// Keys repeated across a document's objects are listed once, in byte
+    /// order, whichever format the blob is in.
+    #[test]
+    fn repeated_keys_are_listed_once() {
+        let doc = bson::doc! { "z": 1i32, "rows": [{ "b": 1i32, "a": 2i32 }, { "a": 3i32, "b": 4i32 }], "a": 5i32 };
+        let blob = doc.to_vec().unwrap();
+        let bson_finding = examine(&blob, &any_keys(), false);
+        let mut encoded = Vec::new();
+        reencode(&blob, &mut encoded, &mut Vec::new()).unwrap();
+        let msgpack_finding = examine(&encoded, &any_keys(), false);
+        assert_eq!(msgpack_finding.decodes, DecodesAs::MsgPack);
+        for f in [bson_finding, msgpack_finding] {
+            let keys: Vec<&[u8]> = f.keys.iter().map(|k| &k[..]).collect();
+            assert_eq!(keys, [&b"a"[..], b"b", b"rows", b"z"]);
+        }
+    }
+
     #[test]
     fn deep_bson_nesting_is_refused() {
         let mut doc = bson::doc! { "x": 1i32 };
@@ -462,6 +498,7 @@ mod tests {
         }
         let blob = doc.to_vec().unwrap();
         let e = reencode(&blob, &mut Vec::new(), &mut Vec::new()).unwrap_err();
-        assert!(e.contains("nesting deeper"), "{e}");
+        assert!(matches!(e, NotBson::TooDeep), "{e}");
+        assert!(e.to_string().contains("nesting deeper"), "{e}");
     }
 }
