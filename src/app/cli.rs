@@ -581,7 +581,7 @@ fn report(out_dir: &Path, quiet: bool, readme: &Path, fixtures: &Path, cross_che
             report::ENCODERS_CSV
         );
     }
-    eprintln!("wrote the reports in {} in {:.1?}", out_dir.display(), start.elapsed());
+    eprintln!("wrote the reports to {}/ in {:.1?}", out_dir.display(), start.elapsed());
     Ok(ExitCode::SUCCESS)
 }
 
